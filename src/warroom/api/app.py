@@ -1,0 +1,35 @@
+"""The FastAPI application: JSON under /api/v1, OpenAPI at /openapi.json, docs at /docs."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI
+from fastapi.responses import JSONResponse
+from sqlalchemy import text
+
+from warroom import __version__
+from warroom.api import catalog, errors, incidents, severities, users
+from warroom.api.errors import error_response
+from warroom.api.limits import BodySizeLimit
+from warroom.core.runtime import Runtime
+
+
+def create_app(runtime: Runtime | None = None) -> FastAPI:
+    runtime = runtime or Runtime.from_settings()
+    app = FastAPI(title="Warroom", version=__version__,
+                  description="Incident response: severity, command, timeline.")
+    app.state.runtime = runtime
+    errors.install(app)
+    app.add_middleware(BodySizeLimit)
+
+    @app.get("/healthz", tags=["health"], summary="200 when the database answers")
+    def healthz() -> JSONResponse:
+        try:
+            with runtime.db.read_session() as session:
+                session.execute(text("SELECT 1"))
+        except Exception as exc:  # noqa: BLE001 - any database failure means unhealthy
+            return error_response(503, "unavailable", f"database unreachable: {type(exc).__name__}")
+        return JSONResponse({"status": "ok", "version": __version__, "database": runtime.db.dialect})
+
+    for module in (incidents, catalog, users, severities):
+        app.include_router(module.router)
+    return app

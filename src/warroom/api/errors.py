@@ -1,0 +1,89 @@
+"""Every error leaves the API as {"error": {"code", "message", "field"}} with the right status."""
+
+from __future__ import annotations
+
+import logging
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from warroom.core.errors import WarroomError
+
+log = logging.getLogger("warroom.api")
+
+HTTP_CODES = {400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found",
+              405: "method_not_allowed", 409: "conflict", 413: "too_large", 422: "invalid",
+              429: "rate_limited"}
+
+
+def error_response(status: int, code: str, message: str, field: str | None = None,
+                   headers: dict[str, str] | None = None) -> JSONResponse:
+    body: dict = {"code": code, "message": message}
+    if field:
+        body["field"] = field
+    if status == 401:
+        headers = {**(headers or {}), "WWW-Authenticate": "Bearer"}
+    return JSONResponse({"error": body}, status_code=status, headers=headers)
+
+
+def _field_of(loc: tuple) -> str | None:
+    parts = [str(p) for p in loc if p not in ("body", "query", "path", "header")]
+    return ".".join(parts) or None
+
+
+TYPE_NAMES = {"string_type": "a string", "int_type": "an integer", "int_parsing": "an integer",
+              "bool_type": "true or false", "bool_parsing": "true or false", "list_type": "a list",
+              "dict_type": "an object", "model_type": "an object", "float_type": "a number",
+              "datetime_type": "an ISO 8601 date-time", "datetime_parsing": "an ISO 8601 date-time",
+              "datetime_from_date_parsing": "an ISO 8601 date-time",
+              "timezone_aware": "a date-time with a timezone offset (e.g. 2026-01-02T03:04:05Z)"}
+JSON_TYPES = {str: "string", int: "number", float: "number", bool: "boolean", list: "list",
+              dict: "object", type(None): "null"}
+
+
+def _describe(error: dict) -> str:
+    kind, message = error.get("type", ""), error.get("msg", "invalid")
+    if kind == "missing":
+        return "is required"
+    if kind == "extra_forbidden":
+        return "is not a known field"
+    if kind in TYPE_NAMES:
+        got = JSON_TYPES.get(type(error.get("input")), "something else")
+        return f"must be {TYPE_NAMES[kind]}, got {got}"
+    if kind == "literal_error":
+        return "must be " + message.removeprefix("Input should be ")
+    return message[:1].lower() + message[1:]
+
+
+async def _validation_error(_request: Request, exc: RequestValidationError) -> JSONResponse:
+    errors = exc.errors()
+    first = errors[0] if errors else {"loc": (), "msg": "invalid request"}
+    if first.get("type") in ("json_invalid", "json_type") or (
+            first.get("type") == "model_attributes_type" and first.get("loc") == ("body",)):
+        return error_response(400, "malformed", "request body is not a JSON object")
+    field = _field_of(tuple(first.get("loc", ())))
+    message = f"{field} {_describe(first)}" if field else f"request body {_describe(first)}"
+    return error_response(422, "invalid", message, field)
+
+
+async def _domain_error(_request: Request, exc: WarroomError) -> JSONResponse:
+    return error_response(exc.http_status, exc.code, exc.message, exc.field)
+
+
+async def _http_error(_request: Request, exc: StarletteHTTPException) -> JSONResponse:
+    code = HTTP_CODES.get(exc.status_code, "error")
+    return error_response(exc.status_code, code, str(exc.detail), headers=getattr(exc, "headers", None))
+
+
+async def _unexpected(_request: Request, exc: Exception) -> JSONResponse:
+    log.exception("unhandled error", exc_info=exc)
+    return error_response(500, "internal", "internal error; the server log has the details")
+
+
+def install(app: FastAPI) -> None:
+    app.add_exception_handler(RequestValidationError, _validation_error)
+    app.add_exception_handler(WarroomError, _domain_error)
+    app.add_exception_handler(StarletteHTTPException, _http_error)
+    app.add_exception_handler(Exception, _unexpected)

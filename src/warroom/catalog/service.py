@@ -1,0 +1,49 @@
+"""The service catalog."""
+
+from __future__ import annotations
+
+import re
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from warroom.catalog.models import Service
+from warroom.core.context import Context
+from warroom.core.errors import Conflict, Invalid
+from warroom.users.service import require_writer
+
+NAME_RE = re.compile(r"^[a-z0-9][a-z0-9._-]{0,99}$")
+
+
+def create_service(ctx: Context, *, name: str, description: str = "", owning_team: str = "") -> Service:
+    require_writer(ctx)
+    name = name.strip().lower()
+    if not NAME_RE.match(name):
+        raise Invalid("service name may use a-z, 0-9, '.', '_' and '-' (up to 100)", field="name")
+    if ctx.db.scalar(select(Service.id).where(Service.name == name)) is not None:
+        raise Conflict(f"service {name!r} already exists", field="name")
+    service = Service(name=name, description=description.strip(), owning_team=owning_team.strip(),
+                      created_at=ctx.now())
+    ctx.db.add(service)
+    ctx.db.flush()
+    return service
+
+
+def list_services(db: Session) -> list[Service]:
+    return list(db.scalars(select(Service).order_by(Service.name)))
+
+
+def find_services(db: Session, names: list[str], *, field: str = "services") -> list[Service]:
+    """Resolve names (or ids) to services; every unknown one is named in the error."""
+    wanted = [str(n).strip().lower() for n in names]
+    found = {s.name: s for s in db.scalars(select(Service).where(Service.name.in_(wanted)))}
+    by_id = {str(s.id): s for s in db.scalars(
+        select(Service).where(Service.id.in_([int(n) for n in wanted if n.isdigit()])))}
+    result, missing = [], []
+    for name in dict.fromkeys(wanted):
+        service = found.get(name) or by_id.get(name)
+        (result if service else missing).append(service or name)
+    if missing:
+        raise Invalid(f"unknown service(s): {', '.join(missing)}; create them first "
+                       "(POST /api/v1/services)", field=field)
+    return result

@@ -1,0 +1,116 @@
+"""Settings from environment variables, optionally from a TOML file named by WARROOM_CONFIG.
+
+Environment variables win over the file. Every problem is reported at start, naming the setting.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError
+
+from warroom.core.errors import ConfigError
+
+# setting name in the TOML file -> environment variable
+SETTINGS = {
+    "database_url": "WARROOM_DATABASE_URL",
+    "data_dir": "WARROOM_DATA_DIR",
+    "policy_file": "WARROOM_POLICY",
+    "url": "WARROOM_URL",
+    "token": "WARROOM_TOKEN",
+}
+SUPPORTED_DRIVERS = ("sqlite", "postgresql")
+
+
+@dataclass(frozen=True)
+class Settings:
+    database_url: str
+    data_dir: Path
+    policy_file: Path | None = None
+    url: str = "http://127.0.0.1:8000"
+    token: str | None = None
+    source: dict[str, str] = field(default_factory=dict, compare=False)
+
+
+def default_data_dir(env: dict[str, str]) -> Path:
+    xdg = env.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
+    return Path(xdg) / "warroom"
+
+
+def _read_config_file(path_text: str) -> dict[str, str]:
+    path = Path(path_text).expanduser()
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ConfigError("WARROOM_CONFIG", f"file not found: {path}") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError("WARROOM_CONFIG", f"{path} is not valid TOML: {exc}") from None
+    unknown = sorted(set(data) - set(SETTINGS))
+    if unknown:
+        raise ConfigError(
+            "WARROOM_CONFIG",
+            f"unknown setting {unknown[0]!r} in {path}; allowed: {', '.join(SETTINGS)}",
+        )
+    for key, value in data.items():
+        if not isinstance(value, str):
+            raise ConfigError(key, f"must be a string in {path}, got {type(value).__name__}")
+    return data
+
+
+def validate_database_url(url: str) -> str:
+    try:
+        parsed = make_url(url)
+    except ArgumentError:
+        raise ConfigError("WARROOM_DATABASE_URL", f"not a database URL: {url!r}") from None
+    if parsed.get_backend_name() not in SUPPORTED_DRIVERS:
+        raise ConfigError(
+            "WARROOM_DATABASE_URL",
+            f"unsupported database {parsed.get_backend_name()!r}; use sqlite:///PATH or "
+            "postgresql+psycopg://USER:PASSWORD@HOST/DB",
+        )
+    if parsed.get_backend_name() == "postgresql" and parsed.drivername == "postgresql":
+        # Plain postgresql:// would pick psycopg2, which we do not ship; psycopg 3 is the driver.
+        url = parsed.set(drivername="postgresql+psycopg").render_as_string(hide_password=False)
+    return url
+
+
+def load_settings(env: dict[str, str] | None = None) -> Settings:
+    env = dict(os.environ if env is None else env)
+    values: dict[str, str] = {}
+    source: dict[str, str] = {}
+    if env.get("WARROOM_CONFIG"):
+        for key, value in _read_config_file(env["WARROOM_CONFIG"]).items():
+            values[key], source[key] = value, "WARROOM_CONFIG"
+    for key, var in SETTINGS.items():
+        if env.get(var):
+            values[key], source[key] = env[var], var
+
+    data_dir = Path(values["data_dir"]).expanduser() if "data_dir" in values else default_data_dir(env)
+    if data_dir.exists() and not data_dir.is_dir():
+        raise ConfigError("WARROOM_DATA_DIR", f"{data_dir} exists and is not a directory")
+
+    database_url = values.get("database_url") or f"sqlite:///{data_dir / 'warroom.sqlite3'}"
+    database_url = validate_database_url(database_url)
+
+    policy_file = None
+    if values.get("policy_file"):
+        policy_file = Path(values["policy_file"]).expanduser()
+        if not policy_file.is_file():
+            raise ConfigError("WARROOM_POLICY", f"policy file not found: {policy_file}")
+
+    url = values.get("url", "http://127.0.0.1:8000").rstrip("/")
+    if not url.startswith(("http://", "https://")):
+        raise ConfigError("WARROOM_URL", f"must start with http:// or https://, got {url!r}")
+
+    return Settings(
+        database_url=database_url,
+        data_dir=data_dir,
+        policy_file=policy_file,
+        url=url,
+        token=values.get("token"),
+        source=source,
+    )

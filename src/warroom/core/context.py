@@ -1,0 +1,26 @@
+"""What every service operation is given: the session it writes in, who acts, the clock and the policy."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+from sqlalchemy.orm import Session
+
+from warroom.core.clock import Clock
+
+if TYPE_CHECKING:
+    from warroom.incidents.policy import SeverityPolicy
+    from warroom.users.models import User
+
+
+@dataclass
+class Context:
+    db: Session
+    actor: User | None  # None only for the system itself (workers, migrations)
+    clock: Clock
+    policy: SeverityPolicy
+
+    def now(self) -> datetime:
+        return self.clock.now()

@@ -1,0 +1,256 @@
+"""Incident operations: declare, find, list, edit, change severity and status.
+
+Every change writes its timeline event in the same transaction as the change itself.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import exists, func, or_, select, update
+from sqlalchemy.orm import selectinload
+
+from warroom.catalog.models import Service
+from warroom.catalog.service import find_services
+from warroom.core.clock import as_utc
+from warroom.core.context import Context
+from warroom.core.errors import Conflict, Invalid
+from warroom.incidents import timeline
+from warroom.incidents.access import add_participant, ensure_visible, visible_clause
+from warroom.incidents.lifecycle import (
+    OPEN_STATUSES, STATUSES, allowed_next, close_guards, stamp_transition,
+)
+from warroom.incidents.models import Counter, Incident, RoleAssignment, incident_services
+from warroom.incidents.policy import SeverityLevel
+from warroom.incidents.roles import assign_role
+from warroom.incidents.schemas import IncidentCreate, IncidentPatch, StatusChange
+from warroom.users.service import find_user, require_writer
+
+MAX_PAGE = 200
+
+
+def _level(ctx: Context, name: str, field: str = "severity") -> SeverityLevel:
+    level = ctx.policy.level(name)
+    if level is None:
+        raise Invalid(f"unknown severity {name!r}; allowed: {', '.join(ctx.policy.names)}", field=field)
+    return level
+
+
+def _not_in_future(ctx: Context, moment: datetime | None, field: str) -> datetime | None:
+    if moment is None:
+        return None
+    moment = as_utc(moment)
+    if moment > ctx.now():
+        raise Invalid(f"{field} is in the future", field=field)
+    return moment
+
+
+def _next_number(ctx: Context) -> int:
+    # One UPDATE ... RETURNING: the row lock (PostgreSQL) or the write lock (SQLite) makes two
+    # concurrent declarations take different numbers, and a rolled-back one gives its number back.
+    number = ctx.db.execute(
+        update(Counter).where(Counter.name == "incident").values(value=Counter.value + 1)
+        .returning(Counter.value)).scalar_one_or_none()
+    if number is None:
+        ctx.db.add(Counter(name="incident", value=1))
+        ctx.db.flush()
+        number = 1
+    return number
+
+
+def declare(ctx: Context, data: IncidentCreate) -> Incident:
+    require_writer(ctx)
+    level = _level(ctx, data.severity)
+    now = ctx.now()
+    started_at = _not_in_future(ctx, data.started_at, "started_at") or now
+    detected_at = _not_in_future(ctx, data.detected_at, "detected_at") or now
+    services = find_services(ctx.db, data.services)
+    commander = find_user(ctx.db, data.commander, field="commander") if data.commander is not None else None
+    incident = Incident(
+        number=_next_number(ctx), title=data.title.strip(), summary=data.summary, impact=data.impact,
+        severity=level.name, status="triage", visibility=data.visibility,
+        labels=_clean_labels(data.labels), links=[link.model_dump() for link in data.links],
+        created_by_id=ctx.actor.id if ctx.actor else None, started_at=started_at,
+        detected_at=detected_at, declared_at=now, updated_at=now,
+        response_due_at=ctx.policy.response_due(level.name, now), services=services, roles=[])
+    if not incident.title:
+        raise Invalid("title must not be empty", field="title")
+    ctx.db.add(incident)
+    ctx.db.flush()
+    timeline.record(ctx, incident, "declared", starred=True, severity=level.name, title=incident.title,
+                    visibility=incident.visibility, services=[s.name for s in services])
+    if ctx.actor is not None:
+        add_participant(ctx, incident, ctx.actor)
+    if commander is not None:
+        assign_role(ctx, incident, "commander", commander)
+    ctx.db.flush()
+    return incident
+
+
+def _clean_labels(labels: list[str]) -> list[str]:
+    return list(dict.fromkeys(label.strip() for label in labels if label.strip()))
+
+
+def _base_query():
+    return select(Incident).options(
+        selectinload(Incident.services),
+        selectinload(Incident.roles).joinedload(RoleAssignment.user),
+    )
+
+
+def get_incident(ctx: Context, ref: str | int) -> Incident:
+    """By id (42) or ref (INC-42, inc-42). Invisible incidents are reported as missing."""
+    text = str(ref).strip()
+    query = _base_query()
+    if text.upper().startswith("INC-") and text[4:].isdigit():
+        query = query.where(Incident.number == int(text[4:]))
+    elif text.isdigit():
+        query = query.where(Incident.id == int(text))
+    else:
+        raise Invalid(f"{text!r} is not an incident id or ref such as INC-12", field="incident")
+    return ensure_visible(ctx, ctx.db.scalar(query), text)
+
+
+@dataclass
+class IncidentFilter:
+    statuses: list[str] | None = None  # may contain "open"
+    severities: list[str] | None = None
+    service: str | None = None
+    text: str | None = None
+    since: datetime | None = None
+
+
+def _filter_clauses(ctx: Context, filters: IncidentFilter) -> list[Any]:
+    clauses: list[Any] = [visible_clause(ctx.actor)]
+    if filters.statuses:
+        wanted: set[str] = set()
+        for status in filters.statuses:
+            if status == "open":
+                wanted.update(OPEN_STATUSES)
+            elif status in STATUSES:
+                wanted.add(status)
+            else:
+                raise Invalid(f"unknown status {status!r}; allowed: open, {', '.join(STATUSES)}",
+                              field="status")
+        clauses.append(Incident.status.in_(sorted(wanted)))
+    if filters.severities:
+        for name in filters.severities:
+            _level(ctx, name)
+        clauses.append(Incident.severity.in_(filters.severities))
+    if filters.service:
+        clauses.append(exists(select(incident_services.c.incident_id).join(Service).where(
+            incident_services.c.incident_id == Incident.id, Service.name == filters.service.lower())))
+    if filters.text:
+        pattern = f"%{filters.text.lower()}%"
+        clauses.append(or_(func.lower(Incident.title).like(pattern),
+                           func.lower(Incident.summary).like(pattern)))
+    if filters.since:
+        clauses.append(Incident.declared_at >= as_utc(filters.since))
+    return clauses
+
+
+def list_incidents(ctx: Context, filters: IncidentFilter, *, limit: int = 50,
+                   cursor: str | None = None) -> tuple[list[Incident], int, str | None]:
+    """Newest first. Returns the page, the total matching, and the cursor of the next page."""
+    if not 1 <= limit <= MAX_PAGE:
+        raise Invalid(f"limit must be between 1 and {MAX_PAGE}", field="limit")
+    clauses = _filter_clauses(ctx, filters)
+    total = ctx.db.scalar(select(func.count(Incident.id)).where(*clauses)) or 0
+    query = _base_query().where(*clauses)
+    if cursor:
+        if not cursor.isdigit():
+            raise Invalid("cursor is not one this API returned", field="cursor")
+        query = query.where(Incident.id < int(cursor))
+    items = list(ctx.db.scalars(query.order_by(Incident.id.desc()).limit(limit + 1)))
+    next_cursor = str(items[limit - 1].id) if len(items) > limit else None
+    return items[:limit], total, next_cursor
+
+
+def _snapshot(value: Any) -> Any:
+    if isinstance(value, datetime):
+        return as_utc(value).isoformat()
+    return value
+
+
+def update_incident(ctx: Context, incident: Incident, patch: IncidentPatch) -> Incident:
+    require_writer(ctx)
+    changes = patch.model_dump(exclude_unset=True)
+    for name, value in changes.items():
+        if value is None:
+            raise Invalid(f"{name} cannot be null", field=name)
+    if "severity" in changes:
+        change_severity(ctx, incident, changes.pop("severity"))
+    if "services" in changes:
+        services = find_services(ctx.db, changes.pop("services"))
+        old, new = [s.name for s in incident.services], [s.name for s in services]
+        if old != new:
+            incident.services = services
+            timeline.record(ctx, incident, "field_edited", field="services", old=old, new=new)
+    for name in ("started_at", "detected_at"):
+        if name in changes:
+            changes[name] = _not_in_future(ctx, changes[name], name)
+    if "title" in changes:
+        changes["title"] = changes["title"].strip()
+        if not changes["title"]:
+            raise Invalid("title must not be empty", field="title")
+    if "labels" in changes:
+        changes["labels"] = _clean_labels(changes["labels"])
+    for name, value in changes.items():
+        old = getattr(incident, name)
+        if old != value:
+            setattr(incident, name, value)
+            timeline.record(ctx, incident, "field_edited", field=name, old=_snapshot(old),
+                            new=_snapshot(value))
+    incident.updated_at = ctx.now()
+    ctx.db.flush()
+    return incident
+
+
+def change_severity(ctx: Context, incident: Incident, severity: str) -> Incident:
+    require_writer(ctx)
+    level = _level(ctx, severity)
+    if level.name == incident.severity:
+        return incident
+    old = incident.severity
+    incident.severity = level.name
+    if incident.acknowledged_at is None:
+        # Not yet answered: the new level's target runs from now. Once acknowledged, the response
+        # is history and its target stays what it was.
+        incident.response_due_at = ctx.policy.response_due(level.name, ctx.now())
+    timeline.record(ctx, incident, "severity_changed", starred=True, old=old, new=level.name)
+    incident.updated_at = ctx.now()
+    ctx.db.flush()
+    return incident
+
+
+def change_status(ctx: Context, incident: Incident, change: StatusChange) -> Incident:
+    require_writer(ctx)
+    new, old = change.status, incident.status
+    if new == old:
+        raise Conflict(f"{incident.ref} is already {old}", field="status")
+    allowed = allowed_next(old)
+    if new not in allowed:
+        names = ", ".join(allowed) or "none, it is final"
+        raise Conflict(f"cannot move {incident.ref} from {old} to {new}; allowed: {names}", field="status")
+    if old == "triage" and new != "canceled" and incident.commander_id is None:
+        raise Conflict(f"assign a commander before moving {incident.ref} out of triage", field="status")
+    resolution = (change.resolution or "").strip()
+    if new == "resolved":
+        if not resolution:
+            raise Invalid("resolving needs a resolution: what fixed it", field="resolution")
+        incident.resolution = resolution
+    if new == "closed":
+        for guard in close_guards:
+            reason = guard(ctx, incident)
+            if reason:
+                raise Conflict(f"cannot close {incident.ref}: {reason}", field="status")
+    stamped = stamp_transition(incident, new, ctx.now())
+    incident.status = new
+    note = (change.note or "").strip()
+    timeline.record(ctx, incident, "status_changed", body=note or resolution, starred=True,
+                    old=old, new=new, timestamps=stamped)
+    incident.updated_at = ctx.now()
+    ctx.db.flush()
+    return incident

@@ -1,0 +1,7 @@
+"""Imports every table module so that Base.metadata knows the whole schema (for Alembic)."""
+
+
+def load_all_models() -> None:
+    import warroom.catalog.models  # noqa: F401
+    import warroom.incidents.models  # noqa: F401
+    import warroom.users.models  # noqa: F401
