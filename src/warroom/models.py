@@ -3,5 +3,6 @@
 
 def load_all_models() -> None:
     import warroom.catalog.models  # noqa: F401
+    import warroom.core.timers  # noqa: F401
     import warroom.incidents.models  # noqa: F401
     import warroom.users.models  # noqa: F401

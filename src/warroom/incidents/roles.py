@@ -7,7 +7,7 @@ from sqlalchemy import select
 
 from warroom.core.context import Context
 from warroom.core.errors import Conflict, Invalid, NotFound
-from warroom.incidents import timeline
+from warroom.incidents import deadlines, timeline
 from warroom.incidents.access import add_participant
 from warroom.incidents.models import Incident, RoleAssignment
 from warroom.users.models import User
@@ -46,6 +46,7 @@ def _hand_over_command(ctx: Context, incident: Incident, user: User) -> None:
     incident.commander = user
     if incident.acknowledged_at is None:
         incident.acknowledged_at = ctx.now()
+        deadlines.stop_response_due(ctx, incident)
     timeline.record(ctx, incident, "commander_changed",
                     previous=user_snapshot(previous), user=user_snapshot(user))
 

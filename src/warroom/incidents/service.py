@@ -17,10 +17,10 @@ from warroom.catalog.service import find_services
 from warroom.core.clock import as_utc
 from warroom.core.context import Context
 from warroom.core.errors import Conflict, Invalid
-from warroom.incidents import timeline
+from warroom.incidents import deadlines, timeline
 from warroom.incidents.access import add_participant, ensure_visible, visible_clause
 from warroom.incidents.lifecycle import (
-    OPEN_STATUSES, STATUSES, allowed_next, close_guards, stamp_transition,
+    OPEN_STATUSES, STATUSES, allowed_next, close_guards, is_open, stamp_transition,
 )
 from warroom.incidents.models import Counter, Incident, RoleAssignment, incident_services
 from warroom.incidents.policy import SeverityLevel
@@ -85,6 +85,8 @@ def declare(ctx: Context, data: IncidentCreate) -> Incident:
         add_participant(ctx, incident, ctx.actor)
     if commander is not None:
         assign_role(ctx, incident, "commander", commander)
+    else:
+        deadlines.schedule_response_due(ctx, incident)
     ctx.db.flush()
     return incident
 
@@ -219,6 +221,7 @@ def change_severity(ctx: Context, incident: Incident, severity: str) -> Incident
         # Not yet answered: the new level's target runs from now. Once acknowledged, the response
         # is history and its target stays what it was.
         incident.response_due_at = ctx.policy.response_due(level.name, ctx.now())
+        deadlines.schedule_response_due(ctx, incident)
     timeline.record(ctx, incident, "severity_changed", starred=True, old=old, new=level.name)
     incident.updated_at = ctx.now()
     ctx.db.flush()
@@ -248,6 +251,8 @@ def change_status(ctx: Context, incident: Incident, change: StatusChange) -> Inc
                 raise Conflict(f"cannot close {incident.ref}: {reason}", field="status")
     stamped = stamp_transition(incident, new, ctx.now())
     incident.status = new
+    if not is_open(new):
+        deadlines.stop_response_due(ctx, incident)
     note = (change.note or "").strip()
     timeline.record(ctx, incident, "status_changed", body=note or resolution, starred=True,
                     old=old, new=new, timestamps=stamped)

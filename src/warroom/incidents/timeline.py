@@ -15,7 +15,7 @@ from warroom.users.service import require_writer
 
 EVENT_KINDS = (
     "declared", "status_changed", "severity_changed", "commander_changed", "role_assigned",
-    "role_removed", "field_edited", "note",
+    "role_removed", "field_edited", "note", "response_target_missed",
 )
 MAX_PAGE = 500
 

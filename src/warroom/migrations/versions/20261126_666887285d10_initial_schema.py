@@ -1,8 +1,8 @@
 """initial schema
 
-Revision ID: 89b7b9440c88
+Revision ID: 666887285d10
 Revises: 
-Create Date: 2026-11-26 15:57:08.921826
+Create Date: 2026-11-26 15:59:25.415139
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from alembic import op
 
 import warroom.core.db
 
-revision: str = '89b7b9440c88'
+revision: str = '666887285d10'
 down_revision: str | None = None
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
@@ -36,6 +36,21 @@ def upgrade() -> None:
     sa.PrimaryKeyConstraint('id', name=op.f('pk_services')),
     sa.UniqueConstraint('name', name=op.f('uq_services_name'))
     )
+    op.create_table('timers',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('kind', sa.String(length=64), nullable=False),
+    sa.Column('subject_id', sa.Integer(), nullable=False),
+    sa.Column('due_at', warroom.core.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('created_at', warroom.core.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('fired_at', warroom.core.db.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('canceled_at', warroom.core.db.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('attempts', sa.Integer(), nullable=False),
+    sa.Column('last_error', sa.Text(), nullable=False),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_timers'))
+    )
+    with op.batch_alter_table('timers', schema=None) as batch_op:
+        batch_op.create_index('ix_timers_pending', ['fired_at', 'canceled_at', 'due_at'], unique=False)
+
     op.create_table('users',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('email', sa.String(length=254), nullable=False),
@@ -177,6 +192,10 @@ def downgrade() -> None:
 
     op.drop_table('api_tokens')
     op.drop_table('users')
+    with op.batch_alter_table('timers', schema=None) as batch_op:
+        batch_op.drop_index('ix_timers_pending')
+
+    op.drop_table('timers')
     op.drop_table('services')
     op.drop_table('counters')
     # ### end Alembic commands ###

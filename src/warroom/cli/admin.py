@@ -1,0 +1,90 @@
+"""Admin commands that act on the server's own database (run them where Warroom runs)."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import typer
+
+from warroom.cli.output import console, print_json, table
+from warroom.core.config import load_settings
+from warroom.core.context import Context
+from warroom.core.migrate import upgrade
+from warroom.users import service as users
+
+user_app = typer.Typer(help="Users (runs on the server's database).", no_args_is_help=True)
+token_app = typer.Typer(help="API tokens (runs on the server's database).", no_args_is_help=True)
+
+
+@contextmanager
+def system_context() -> Iterator[Context]:
+    from warroom.core.runtime import Runtime
+
+    settings = load_settings()
+    upgrade(settings.database_url)
+    runtime = Runtime.from_settings(settings)
+    try:
+        with runtime.db.write_session() as session:
+            yield runtime.system_context(session)
+    finally:
+        runtime.db.dispose()
+
+
+@user_app.command("create")
+def user_create(
+    email: str,
+    name: str = typer.Option(..., help="Full name."),
+    role: str = typer.Option("responder", help="admin, responder or viewer."),
+    handle: str = typer.Option(None, help="Short name; defaults to the part of the email before @."),
+    timezone: str = typer.Option("UTC", help="IANA timezone, e.g. Europe/Berlin."),
+) -> None:
+    """Create a user."""
+    with system_context() as ctx:
+        user = users.create_user(ctx, email=email, name=name, role=role, handle=handle, timezone=timezone)
+        console.print(f"Created {user.role} {user.name} <{user.email}> (@{user.handle}).")
+    if role == "admin":
+        console.print(f"Next: export WARROOM_TOKEN=$(warroom token create {email})", highlight=False)
+
+
+@user_app.command("list")
+def user_list(json_out: bool = typer.Option(False, "--json")) -> None:
+    """List users."""
+    with system_context() as ctx:
+        rows = [{"id": u.id, "email": u.email, "name": u.name, "handle": u.handle, "role": u.role,
+                 "timezone": u.timezone} for u in users.list_users(ctx.db)]
+    if json_out:
+        print_json(rows)
+    else:
+        table(["id", "email", "name", "handle", "role", "timezone"], [list(r.values()) for r in rows])
+
+
+@token_app.command("create")
+def token_create(email: str, name: str = typer.Option("cli", help="What the token is for.")) -> None:
+    """Create an API token and print it alone on stdout (it is not shown again)."""
+    with system_context() as ctx:
+        _, plaintext = users.create_token(ctx, users.find_user(ctx.db, email), name)
+    sys.stdout.write(plaintext + "\n")
+
+
+@token_app.command("list")
+def token_list(email: str, json_out: bool = typer.Option(False, "--json")) -> None:
+    """List a user's tokens with their last use."""
+    with system_context() as ctx:
+        rows = [{"id": t.id, "name": t.name, "prefix": t.prefix, "created_at": t.created_at.isoformat(),
+                 "last_used_at": t.last_used_at.isoformat() if t.last_used_at else None,
+                 "revoked": t.revoked_at is not None}
+                for t in users.list_tokens(ctx.db, users.find_user(ctx.db, email))]
+    if json_out:
+        print_json(rows)
+    else:
+        table(["id", "name", "prefix", "created", "last used", "revoked"], [list(r.values()) for r in rows])
+
+
+@token_app.command("revoke")
+def token_revoke(email: str, token: str = typer.Argument(..., help="Token id or prefix (from `token list`).")) -> None:
+    """Revoke one of a user's tokens."""
+    with system_context() as ctx:
+        revoked = users.revoke_token_by_prefix(ctx, users.find_user(ctx.db, email), token)
+        console.print(f"Revoked token {revoked.id} ({revoked.name}, {revoked.prefix}…).")

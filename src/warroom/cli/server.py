@@ -1,0 +1,66 @@
+"""Commands that run Warroom itself: serve, and the database."""
+
+from __future__ import annotations
+
+import typer
+
+from warroom.cli.output import console, err_console
+from warroom.core.config import load_settings
+from warroom.core.migrate import upgrade
+
+db_app = typer.Typer(help="The database: create and migrate it.", no_args_is_help=True)
+
+
+def serve(
+    host: str = typer.Option("127.0.0.1", help="Address to listen on."),
+    port: int = typer.Option(8000, help="Port to listen on."),
+    no_worker: bool = typer.Option(False, "--no-worker",
+                                   help="Serve only; run background jobs in `warroom worker` processes."),
+) -> None:
+    """Create or migrate the database, then serve the web app and API (with a worker by default)."""
+    import uvicorn
+
+    from warroom.api.app import create_app
+    from warroom.core.runtime import Runtime
+    from warroom.users.service import count_users
+
+    settings = load_settings()
+    upgrade(settings.database_url)
+    runtime = Runtime.from_settings(settings)
+    with runtime.db.read_session() as session:
+        if count_users(session) == 0:
+            err_console.print(
+                "[bold]No users yet.[/bold] Create the first admin and a token for the CLI with:\n"
+                "  warroom user create you@example.com --name \"Your Name\" --role admin\n"
+                "  export WARROOM_TOKEN=$(warroom token create you@example.com)")
+    worker = None
+    if not no_worker:
+        from warroom.core.worker import Worker
+
+        worker = Worker(runtime)
+        worker.start_in_thread()
+    err_console.print(f"Warroom on http://{host}:{port}  (database: {runtime.db.dialect})")
+    try:
+        uvicorn.run(create_app(runtime), host=host, port=port, log_level="info", access_log=False)
+    finally:
+        if worker is not None:
+            worker.stop()
+
+
+def worker() -> None:
+    """Run background jobs (deadlines, deliveries) without serving HTTP."""
+    from warroom.core.runtime import Runtime
+    from warroom.core.worker import Worker
+
+    settings = load_settings()
+    upgrade(settings.database_url)
+    err_console.print("Warroom worker started; Ctrl-C to stop.")
+    Worker(Runtime.from_settings(settings)).run_forever()
+
+
+@db_app.command("upgrade")
+def db_upgrade() -> None:
+    """Apply all migrations (serve does this too on start)."""
+    settings = load_settings()
+    upgrade(settings.database_url)
+    console.print(f"Database is up to date: {settings.database_url.split('@')[-1]}")

@@ -1,0 +1,143 @@
+"""Shared fixtures. The same suite runs on SQLite (default) and on PostgreSQL:
+
+    WARROOM_TEST_DATABASE_URL=postgresql+psycopg://warroom:warroom@127.0.0.1:5432/warroom_test pytest
+
+The schema is built once per run by the real Alembic migrations, and emptied between tests.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import create_engine, text
+
+from warroom.api.app import create_app
+from warroom.core.clock import ManualClock
+from warroom.core.config import load_settings
+from warroom.core.context import Context
+from warroom.core.db import Base
+from warroom.core.migrate import upgrade
+from warroom.core.runtime import Runtime
+from warroom.models import load_all_models
+from warroom.users import service as users
+from warroom.users.models import User
+
+# A Monday morning, so business-hour rules have an obvious answer.
+T0 = datetime(2026, 3, 2, 10, 0, tzinfo=timezone.utc)
+
+
+def pytest_report_header(config) -> str:
+    return f"warroom database: {_database_kind()}"
+
+
+def _database_kind() -> str:
+    return "postgresql" if os.environ.get("WARROOM_TEST_DATABASE_URL", "").startswith("postgresql") else "sqlite"
+
+
+def pytest_collection_modifyitems(config, items) -> None:
+    if _database_kind() == "postgresql":
+        return
+    skip = pytest.mark.skip(reason="needs PostgreSQL (set WARROOM_TEST_DATABASE_URL)")
+    for item in items:
+        if "postgres_only" in item.keywords:
+            item.add_marker(skip)
+
+
+@pytest.fixture(scope="session")
+def database_url(tmp_path_factory) -> str:
+    load_all_models()
+    url = os.environ.get("WARROOM_TEST_DATABASE_URL")
+    if url:
+        engine = create_engine(url)
+        with engine.begin() as conn:
+            conn.execute(text("DROP SCHEMA IF EXISTS public CASCADE"))
+            conn.execute(text("CREATE SCHEMA public"))
+        engine.dispose()
+    else:
+        url = f"sqlite:///{tmp_path_factory.mktemp('db') / 'warroom-test.sqlite3'}"
+    upgrade(url)
+    return url
+
+
+def empty_database(runtime: Runtime) -> None:
+    tables = [t.name for t in reversed(Base.metadata.sorted_tables)]
+    with runtime.db.engine.begin() as conn:
+        if runtime.db.dialect == "postgresql":
+            conn.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
+        else:
+            for name in tables:
+                conn.execute(text(f"DELETE FROM {name}"))
+            conn.execute(text("DELETE FROM sqlite_sequence")) if conn.execute(text(
+                "SELECT 1 FROM sqlite_master WHERE name='sqlite_sequence'")).first() else None
+        conn.execute(text("INSERT INTO counters (name, value) VALUES ('incident', 0)"))
+
+
+@pytest.fixture
+def clock() -> ManualClock:
+    return ManualClock(T0)
+
+
+@pytest.fixture
+def runtime(database_url: str, clock: ManualClock, tmp_path: Path) -> Iterator[Runtime]:
+    settings = load_settings({"WARROOM_DATABASE_URL": database_url, "WARROOM_DATA_DIR": str(tmp_path)})
+    rt = Runtime.from_settings(settings, clock=clock)
+    empty_database(rt)
+    yield rt
+    rt.db.dispose()
+
+
+@dataclass
+class Person:
+    user: User
+    token: str
+    client: TestClient
+
+    @property
+    def email(self) -> str:
+        return self.user.email
+
+
+class World:
+    """Builds users with tokens and an API client each, against one app and database."""
+
+    def __init__(self, runtime: Runtime) -> None:
+        self.runtime = runtime
+        self.app = create_app(runtime)
+        self.anonymous = TestClient(self.app)
+
+    def person(self, name: str, role: str = "responder") -> Person:
+        with self.runtime.db.write_session() as session:
+            ctx = self.runtime.system_context(session)
+            user = users.create_user(ctx, email=f"{name}@example.com", name=name.title(), role=role)
+            _, token = users.create_token(ctx, user, "test")
+        client = TestClient(self.app, headers={"Authorization": f"Bearer {token}"})
+        return Person(user=user, token=token, client=client)
+
+    def context(self, session, actor: User | None) -> Context:
+        return Context(db=session, actor=actor, clock=self.runtime.clock, policy=self.runtime.policy)
+
+
+@pytest.fixture
+def world(runtime: Runtime) -> World:
+    return World(runtime)
+
+
+@pytest.fixture
+def admin(world: World) -> Person:
+    return world.person("ada", "admin")
+
+
+@pytest.fixture
+def responder(world: World) -> Person:
+    return world.person("rita", "responder")
+
+
+@pytest.fixture
+def viewer(world: World) -> Person:
+    return world.person("victor", "viewer")
