@@ -31,5 +31,5 @@ def create_app(runtime: Runtime | None = None) -> FastAPI:
         return JSONResponse({"status": "ok", "version": __version__, "database": runtime.db.dialect})
 
     for module in (incidents, catalog, users, severities):
-        app.include_router(module.router)
+        app.include_router(module.router, responses=errors.ERROR_RESPONSES)
     return app

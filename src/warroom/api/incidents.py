@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Response
+from pydantic import AwareDatetime
 
 from warroom.api.deps import Ctx
 from warroom.core.errors import Invalid
@@ -42,7 +42,8 @@ def list_incidents(
     severity: Annotated[list[str] | None, Query()] = None,
     service_name: Annotated[str | None, Query(alias="service")] = None,
     q: Annotated[str | None, Query(max_length=200, description="Text in title or summary")] = None,
-    since: Annotated[datetime | None, Query(description="Declared at or after (ISO 8601)")] = None,
+    since: Annotated[AwareDatetime | None,
+                     Query(description="Declared at or after (ISO 8601 with an offset)")] = None,
     limit: Annotated[int, Query(ge=1, le=service.MAX_PAGE)] = 50,
     cursor: Annotated[str | None, Query(max_length=20)] = None,
 ) -> IncidentPage:

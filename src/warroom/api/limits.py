@@ -28,25 +28,34 @@ class BodySizeLimit:
                 return
         received = 0
         response_started = False
+        refused = False
 
         async def limited_receive() -> Message:
-            nonlocal received
+            nonlocal received, refused
             message = await receive()
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
                 if received > self.max_bytes:
+                    # Answer 413 now: the app may catch the exception below and turn it into an
+                    # error of its own (FastAPI makes any body-reading failure a 400), which
+                    # tracking_send then drops.
+                    if not response_started and not refused:
+                        refused = True
+                        await self._refuse(send)
                     raise BodyTooLarge()
             return message
 
         async def tracking_send(message: Message) -> None:
             nonlocal response_started
+            if refused:
+                return
             response_started = response_started or message["type"] == "http.response.start"
             await send(message)
 
         try:
             await self.app(scope, limited_receive, tracking_send)
         except BodyTooLarge:
-            if not response_started:
+            if not response_started and not refused:
                 await self._refuse(send)
 
     async def _refuse(self, send: Send) -> None:

@@ -5,14 +5,18 @@ from __future__ import annotations
 import sys
 
 import typer
+from sqlalchemy.exc import OperationalError
+from typer.exceptions import TyperException
 
-from warroom.cli import admin, server
+from warroom.cli import admin, incidents, server
 from warroom.cli.output import CliError, err_console
 from warroom.core.errors import ConfigError, WarroomError
 
 app = typer.Typer(
     name="warroom",
     help="Warroom: incident response from the first alert to the postmortem.",
+    epilog="Talks to the server at WARROOM_URL with the token in WARROOM_TOKEN. Exit codes: 0 done, "
+           "1 refused by the server, 2 usage or configuration, 3 server unreachable.",
     no_args_is_help=True,
     pretty_exceptions_enable=False,
     add_completion=False,
@@ -22,27 +26,23 @@ app.command()(server.worker)
 app.add_typer(server.db_app, name="db")
 app.add_typer(admin.user_app, name="user")
 app.add_typer(admin.token_app, name="token")
+incidents.register(app)
 
 
-def _register_client_commands() -> None:
+def main(argv: list[str] | None = None) -> None:
+    """The console script; `argv` lets tests run the whole command, error handling included."""
     try:
-        from warroom.cli import incidents
-    except ImportError:  # pragma: no cover - during development only
-        return
-    incidents.register(app)
-
-
-_register_client_commands()
-
-
-def main() -> None:
-    try:
-        app(standalone_mode=False)
-    except (CliError,) as exc:
-        err_console.print(f"error: {exc}", highlight=False, markup=False)
+        app(args=argv, prog_name="warroom", standalone_mode=False)
+    except CliError as exc:
+        where = f" ({exc.field})" if exc.field else ""
+        err_console.print(f"error{where}: {exc}", highlight=False, markup=False)
         sys.exit(exc.exit_code)
     except ConfigError as exc:
         err_console.print(f"configuration error: {exc}", highlight=False, markup=False)
+        sys.exit(2)
+    except OperationalError as exc:
+        reason = str(exc.orig).strip().splitlines()[0] if exc.orig else str(exc)
+        err_console.print(f"database error (WARROOM_DATABASE_URL): {reason}", highlight=False, markup=False)
         sys.exit(2)
     except WarroomError as exc:
         where = f" ({exc.field})" if exc.field else ""
@@ -51,12 +51,14 @@ def main() -> None:
     except typer.Abort:
         err_console.print("aborted")
         sys.exit(130)
-    except Exception as exc:  # noqa: BLE001
-        import click
-
-        if isinstance(exc, click.exceptions.ClickException):
-            exc.show()
-            sys.exit(exc.exit_code)
-        if isinstance(exc, click.exceptions.Exit):
-            sys.exit(exc.exit_code)
-        raise
+    except typer.Exit as exc:
+        sys.exit(exc.exit_code)
+    except TyperException as exc:
+        # Usage errors (missing or malformed arguments). Typer ships its own copy of click, so
+        # these are not click.ClickException; show() prints the usage line and the reason.
+        show = getattr(exc, "show", None)
+        if show is not None:
+            show()
+        else:
+            err_console.print(f"error: {exc.format_message()}", highlight=False, markup=False)
+        sys.exit(exc.exit_code)

@@ -1,29 +1,44 @@
-"""How the CLI prints: readable tables for people, --json for scripts, one-line errors on stderr."""
+"""How the CLI prints (readable tables for people, --json for scripts, one-line errors on stderr)
+and reads the times people type."""
 
 from __future__ import annotations
 
 import json
+import re
 import sys
-from datetime import datetime, timezone
-from typing import Any, NoReturn
+from datetime import datetime, time, timedelta, timezone
+from typing import Annotated, Any, NoReturn
 
+import typer
 from rich.console import Console
 from rich.table import Table
+from rich.text import Text
 
 console = Console()
-err_console = Console(stderr=True)
+# Errors stay on one line whatever the terminal width, so they can be read and grepped whole.
+err_console = Console(stderr=True, soft_wrap=True)
 
 
 class CliError(Exception):
     """Ends the command with a one-line reason and a non-zero exit."""
 
-    def __init__(self, message: str, exit_code: int = 1) -> None:
+    def __init__(self, message: str, exit_code: int = 1, *, field: str | None = None) -> None:
         super().__init__(message)
         self.exit_code = exit_code
+        self.field = field  # the input the reason is about, shown as "error (field): ..."
 
 
 def fail(message: str, exit_code: int = 1) -> NoReturn:
     raise CliError(message, exit_code)
+
+
+def say(text: str | Text, style: str = "") -> None:
+    """One line for people, as typed: no markup, no highlighting, left to the terminal to wrap."""
+    console.print(text, style=style, markup=False, highlight=False, soft_wrap=True)
+
+
+# Every client command takes --json and then prints the API's JSON as it came.
+JsonFlag = Annotated[bool, typer.Option("--json", help="Print the API's JSON instead (for scripts).")]
 
 
 def print_json(data: Any) -> None:
@@ -35,8 +50,15 @@ def table(columns: list[str], rows: list[list[Any]], title: str | None = None) -
     for column in columns:
         t.add_column(column)
     for row in rows:
-        t.add_row(*["" if v is None else str(v) for v in row])
+        t.add_row(*[cell(v) for v in row])
     console.print(t)
+
+
+def cell(value: Any, style: str = "") -> Text:
+    """A table cell that shows data as typed: '[red]' in a title must not become markup."""
+    if isinstance(value, Text):
+        return value
+    return Text("" if value is None else str(value), style=style)
 
 
 def parse_time(value: str | None) -> datetime | None:
@@ -68,3 +90,41 @@ def ago(value: str | None, now: datetime | None = None) -> str:
     else:
         text = f"{seconds}s"
     return f"in {text}" if future else f"{text} ago"
+
+
+# Reading times people type ------------------------------------------------------------------
+
+USAGE_ERROR = 2
+UNIT_SECONDS = {"s": 1, "m": 60, "min": 60, "h": 3600, "d": 86400}
+RELATIVE_RE = re.compile(r"^-?\s*((?:\d+\s*(?:min|s|m|h|d)\s*)+)(?:ago)?$", re.IGNORECASE)
+RELATIVE_PART_RE = re.compile(r"(\d+)\s*(min|s|m|h|d)", re.IGNORECASE)
+CLOCK_RE = re.compile(r"^(\d{1,2}):(\d{2})(?::(\d{2}))?$")
+TIME_HELP = ("ISO 8601 (local time unless it has an offset), HH:MM (today, local), "
+             "or how long ago: 10m, 2h, 1h30m, '10m ago'")
+
+
+def parse_when(text: str, option: str, now: datetime | None = None) -> str:
+    """A time as a person types it -> an aware ISO 8601 string for the API; `option` names the flag."""
+    value = text.strip()
+    now = now or datetime.now(timezone.utc)
+    if value.lower() == "now":
+        return now.isoformat()
+    if match := RELATIVE_RE.match(value):
+        seconds = sum(int(n) * UNIT_SECONDS[unit.lower()] for n, unit in RELATIVE_PART_RE.findall(match[1]))
+        return (now - timedelta(seconds=seconds)).isoformat()
+    if match := CLOCK_RE.match(value):
+        try:
+            clock = time(int(match[1]), int(match[2]), int(match[3] or 0))
+        except ValueError:
+            raise CliError(f"{value!r} is not a time of day", USAGE_ERROR, field=option) from None
+        today = now.astimezone().date()
+        moment = datetime.combine(today, clock).astimezone()
+        if moment > now:  # 23:50 typed just after midnight means last night
+            moment = datetime.combine(today - timedelta(days=1), clock).astimezone()
+        return moment.isoformat()
+    try:
+        moment = datetime.fromisoformat(value)
+    except ValueError:
+        raise CliError(f"cannot read {value!r} as a time; use {TIME_HELP}", USAGE_ERROR, field=option) from None
+    # A naive time is what the viewer's wall clock said; astimezone() attaches the local zone.
+    return (moment if moment.tzinfo else moment.astimezone()).isoformat()

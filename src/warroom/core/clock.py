@@ -39,6 +39,11 @@ class ManualClock:
             self._now = moment.astimezone(timezone.utc)
 
 
+def iso_utc(moment: datetime) -> str:
+    """ISO 8601 in UTC with a Z, as the API writes every time."""
+    return as_utc(moment).isoformat().replace("+00:00", "Z")
+
+
 def as_utc(moment: datetime) -> datetime:
     """Normalise to aware UTC; a naive value from the database is UTC by our own rule."""
     if moment.tzinfo is None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING
 
@@ -21,6 +21,11 @@ class Context:
     actor: User | None  # None only for the system itself (workers, migrations)
     clock: Clock
     policy: SeverityPolicy
+    _now: datetime | None = field(default=None, repr=False)
 
     def now(self) -> datetime:
-        return self.clock.now()
+        """The moment of this operation: read once, so every stamp one operation writes agrees
+        (a SEV1 declared with a commander is acknowledged exactly when it is declared)."""
+        if self._now is None:
+            self._now = self.clock.now()
+        return self._now

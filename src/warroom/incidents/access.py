@@ -6,7 +6,7 @@ incidents goes through `visible_clause`, so lists, counts, search and timelines 
 
 from __future__ import annotations
 
-from sqlalchemy import ColumnElement, exists, or_, select, true
+from sqlalchemy import ColumnElement, or_, select, true
 
 from warroom.core.context import Context
 from warroom.core.errors import NotFound
@@ -17,9 +17,10 @@ from warroom.users.models import User
 def visible_clause(actor: User | None) -> ColumnElement[bool]:
     if actor is None or actor.is_admin:
         return true()
-    is_participant = exists(
-        select(Participant.user_id).where(
-            Participant.incident_id == Incident.id, Participant.user_id == actor.id))
+    # Not a correlated EXISTS: PostgreSQL costs that per row, and on a large table the inflated
+    # estimate switched on JIT compilation for every unfiltered list (bench/seeded.py).
+    is_participant = Incident.id.in_(
+        select(Participant.incident_id).where(Participant.user_id == actor.id))
     return or_(Incident.visibility != "restricted", is_participant)
 
 

@@ -4,6 +4,7 @@ says so (paging and escalation build on the same timer later)."""
 from __future__ import annotations
 
 from warroom.core import timers
+from warroom.core.clock import iso_utc
 from warroom.core.context import Context
 from warroom.core.timers import Timer
 from warroom.incidents import timeline
@@ -27,4 +28,4 @@ def response_due(ctx: Context, timer: Timer) -> None:
     if incident is None or incident.acknowledged_at is not None or not is_open(incident.status):
         return
     timeline.record(ctx, incident, "response_target_missed",
-                    severity=incident.severity, due_at=incident.response_due_at.isoformat())
+                    severity=incident.severity, due_at=iso_utc(incident.response_due_at))

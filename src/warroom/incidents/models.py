@@ -32,7 +32,9 @@ class Counter(Base):
 class Incident(Base):
     __tablename__ = "incidents"
     __table_args__ = (
-        Index("ix_incidents_status_id", "status", "id"),
+        # Covers the status filter, the newest-first order and the visibility check together, so
+        # counting and paging the open incidents reads the index alone, not 1 table row per match.
+        Index("ix_incidents_status_id_visibility", "status", "id", "visibility"),
         Index("ix_incidents_declared", "declared_at"),
     )
 

@@ -154,8 +154,9 @@ class SeverityPolicy(_Strict):
     def _check(self) -> SeverityPolicy:
         if not self.severities:
             raise ValueError("at least one severity level is needed")
-        names = [level.name for level in self.severities]
-        duplicates = sorted({n for n in names if names.count(n) > 1})
+        folded = [level.name.casefold() for level in self.severities]
+        # Compared without case, reported as written in the file.
+        duplicates = sorted({lv.name for lv in self.severities if folded.count(lv.name.casefold()) > 1})
         if duplicates:
             raise ValueError(f"severity names must be unique; repeated: {', '.join(duplicates)}")
         if self.holiday_country:
@@ -176,8 +177,9 @@ class SeverityPolicy(_Strict):
         return [level.name for level in self.severities]
 
     def level(self, name: str) -> SeverityLevel | None:
+        wanted = name.strip().casefold()
         for level in self.severities:
-            if level.name == name:
+            if level.name.casefold() == wanted:
                 return level
         return None
 

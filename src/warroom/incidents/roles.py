@@ -26,22 +26,24 @@ def assign_role(ctx: Context, incident: Incident, role: str, user: User) -> Inci
     require_writer(ctx)
     if role not in ROLES:
         raise Invalid(f"unknown role {role!r}; allowed: {', '.join(ROLES)}", field="role")
-    if user.deactivated_at is not None:
-        raise Invalid(f"{user.email} is deactivated", field="user")
+    if not user.can_write:
+        raise Invalid(f"{user.handle} is a viewer; incident roles need a responder or admin",
+                      field="user")
     if role == "commander":
-        _hand_over_command(ctx, incident, user)
+        changed = _hand_over_command(ctx, incident, user)
     else:
-        _assign_supporting_role(ctx, incident, role, user)
+        changed = _assign_supporting_role(ctx, incident, role, user)
     add_participant(ctx, incident, user)
-    incident.updated_at = ctx.now()
+    if changed:
+        incident.updated_at = ctx.now()
     ctx.db.flush()
     return incident
 
 
-def _hand_over_command(ctx: Context, incident: Incident, user: User) -> None:
+def _hand_over_command(ctx: Context, incident: Incident, user: User) -> bool:
     previous = incident.commander
     if previous is not None and previous.id == user.id:
-        return
+        return False
     incident.commander_id = user.id
     incident.commander = user
     if incident.acknowledged_at is None:
@@ -49,12 +51,13 @@ def _hand_over_command(ctx: Context, incident: Incident, user: User) -> None:
         deadlines.stop_response_due(ctx, incident)
     timeline.record(ctx, incident, "commander_changed",
                     previous=user_snapshot(previous), user=user_snapshot(user))
+    return True
 
 
-def _assign_supporting_role(ctx: Context, incident: Incident, role: str, user: User) -> None:
+def _assign_supporting_role(ctx: Context, incident: Incident, role: str, user: User) -> bool:
     holders = [a for a in incident.roles if a.role == role]
     if any(a.user_id == user.id for a in holders):
-        return
+        return False
     replaced = None
     if role in SINGLE_HOLDER_ROLES and holders:
         replaced = holders[0].user
@@ -63,10 +66,13 @@ def _assign_supporting_role(ctx: Context, incident: Incident, role: str, user: U
     incident.roles.append(RoleAssignment(role=role, user=user, user_id=user.id, assigned_at=ctx.now()))
     timeline.record(ctx, incident, "role_assigned", role=role, user=user_snapshot(user),
                     replaced=user_snapshot(replaced))
+    return True
 
 
 def remove_role(ctx: Context, incident: Incident, role: str, user: User) -> Incident:
     require_writer(ctx)
+    if role not in ROLES:
+        raise Invalid(f"unknown role {role!r}; allowed: {', '.join(ROLES)}", field="role")
     if role == "commander":
         raise Conflict("an incident always keeps a commander; hand command over to someone else",
                        field="role")

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StrictBool, StrictInt, StrictStr
+from pydantic import (
+    AwareDatetime, BaseModel, BeforeValidator, ConfigDict, Field, StrictBool, StrictInt, StrictStr,
+)
+from pydantic_core import PydanticCustomError
 
 from warroom.catalog.schemas import ServiceOut
 from warroom.users.schemas import UserRef
@@ -14,6 +17,17 @@ Visibility = Literal["public", "internal", "restricted"]
 Status = Literal["triage", "investigating", "identified", "mitigated", "resolved", "closed", "canceled"]
 Role = Literal["commander", "deputy", "scribe", "comms_lead", "responder"]
 UserKey = StrictStr | StrictInt
+
+
+def _not_a_number(value: Any) -> Any:
+    # JSON has no date-time type: take an ISO 8601 string (or a datetime from Python callers), never
+    # a number, which pydantic would otherwise read as seconds or milliseconds since 1970.
+    if isinstance(value, int | float):
+        raise PydanticCustomError("datetime_type", "Input should be a valid datetime")
+    return value
+
+
+Moment = Annotated[AwareDatetime, BeforeValidator(_not_a_number)]
 
 
 class _Input(BaseModel):
@@ -35,8 +49,8 @@ class IncidentCreate(_Input):
     commander: UserKey | None = Field(default=None, description="User id, email or handle")
     labels: list[StrictStr] = Field(default_factory=list, max_length=50)
     links: list[Link] = Field(default_factory=list, max_length=50)
-    started_at: AwareDatetime | None = Field(default=None, description="When impact began; default now")
-    detected_at: AwareDatetime | None = None
+    started_at: Moment | None = Field(default=None, description="When impact began; default now")
+    detected_at: Moment | None = None
 
 
 class IncidentPatch(_Input):
@@ -50,8 +64,8 @@ class IncidentPatch(_Input):
     visibility: Visibility | None = None
     labels: list[StrictStr] | None = Field(default=None, max_length=50)
     links: list[Link] | None = Field(default=None, max_length=50)
-    started_at: AwareDatetime | None = None
-    detected_at: AwareDatetime | None = None
+    started_at: Moment | None = None
+    detected_at: Moment | None = None
 
 
 class StatusChange(_Input):
@@ -68,7 +82,7 @@ class RoleAssign(_Input):
 
 class NoteCreate(_Input):
     body: StrictStr = Field(min_length=1, max_length=20000)
-    occurred_at: AwareDatetime | None = Field(default=None, description="Backdate to when it happened")
+    occurred_at: Moment | None = Field(default=None, description="Backdate to when it happened")
     starred: StrictBool = False
 
 

@@ -1,0 +1,231 @@
+"""Authentication and access over HTTP: every /api/v1 route wants a valid bearer token, viewers only
+read, only admins create users, and API tokens are shown once, stored hashed, tracked and revocable.
+
+Routes are enumerated from app.routes, so a new route is covered here (or must be classified).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import timedelta
+from types import SimpleNamespace
+
+import pytest
+from apihelpers import WRITE_METHODS, api_routes, assert_error, fill_path, ts
+from fastapi.testclient import TestClient
+from sqlalchemy import select
+
+from warroom.core.db import Base
+
+# A floor for the enumeration, so that it cannot silently find nothing.
+KNOWN_ROUTES = {
+    ("POST", "/api/v1/incidents"), ("GET", "/api/v1/incidents"),
+    ("GET", "/api/v1/incidents/{incident}"), ("PATCH", "/api/v1/incidents/{incident}"),
+    ("POST", "/api/v1/incidents/{incident}/status"), ("POST", "/api/v1/incidents/{incident}/roles"),
+    ("DELETE", "/api/v1/incidents/{incident}/roles/{role}/{user}"),
+    ("GET", "/api/v1/incidents/{incident}/timeline"), ("POST", "/api/v1/incidents/{incident}/timeline"),
+    ("PUT", "/api/v1/incidents/{incident}/timeline/{event_id}/star"),
+    ("GET", "/api/v1/services"), ("POST", "/api/v1/services"),
+    ("GET", "/api/v1/users/me"), ("GET", "/api/v1/users"), ("POST", "/api/v1/users"),
+    ("GET", "/api/v1/tokens"), ("POST", "/api/v1/tokens"), ("DELETE", "/api/v1/tokens/{token_id}"),
+    ("GET", "/api/v1/severities"), ("POST", "/api/v1/triage"),
+}
+
+# A valid body for every write route (None: no body). A new write route must be added here, which
+# makes its author decide whether viewers may call it.
+WRITE_BODIES: dict[tuple[str, str], dict | None] = {
+    ("POST", "/api/v1/incidents"): {"title": "Search is slow", "severity": "SEV3"},
+    ("PATCH", "/api/v1/incidents/{incident}"): {"title": "Checkout is really down"},
+    ("POST", "/api/v1/incidents/{incident}/status"): {"status": "canceled", "note": "false alarm"},
+    ("POST", "/api/v1/incidents/{incident}/roles"): {"role": "scribe", "user": "victor"},
+    ("DELETE", "/api/v1/incidents/{incident}/roles/{role}/{user}"): None,
+    ("POST", "/api/v1/incidents/{incident}/timeline"): {"body": "looking at the load balancer"},
+    ("PUT", "/api/v1/incidents/{incident}/timeline/{event_id}/star"): {"starred": False},
+    ("POST", "/api/v1/services"): {"name": "search"},
+    ("POST", "/api/v1/users"): {"email": "new@example.com", "name": "New Person"},
+    ("POST", "/api/v1/tokens"): {"name": "laptop"},
+    ("DELETE", "/api/v1/tokens/{token_id}"): None,
+    ("POST", "/api/v1/triage"): {"service_down": True, "users": "all", "feature": "core"},
+}
+# Writes a viewer may make: its own API tokens (how a viewer reads through the API at all) and the
+# triage helper, which only computes a proposal and stores nothing.
+VIEWER_MAY = {("POST", "/api/v1/tokens"), ("DELETE", "/api/v1/tokens/{token_id}"),
+              ("POST", "/api/v1/triage")}
+
+
+@pytest.fixture
+def scene(world, admin, responder, viewer, services, declare):
+    """INC-1 with a service, a responder role and a timeline; every path parameter has a real value."""
+    services("checkout")
+    incident = declare(responder, "Checkout is down", "SEV2", services=["checkout"])
+    r = responder.client.post("/api/v1/incidents/INC-1/roles", json={"role": "responder", "user": "rita"})
+    assert r.status_code == 200, r.text
+    event = responder.client.get("/api/v1/incidents/INC-1/timeline").json()["items"][0]
+    token = viewer.client.get("/api/v1/tokens").json()[0]
+    params = {"incident": incident["ref"], "role": "responder", "user": "rita",
+              "event_id": event["id"], "token_id": token["id"]}
+    return SimpleNamespace(incident=incident, params=params)
+
+
+def _call(client: TestClient, method: str, template: str, params: dict, body: dict | None = None):
+    return client.request(method, fill_path(template, params), json=body)
+
+
+def _state(admin) -> dict:
+    """What a refused request must not have changed, read as an admin."""
+    c = admin.client
+    return {"incidents": c.get("/api/v1/incidents").json(),
+            "timeline": c.get("/api/v1/incidents/INC-1/timeline").json(),
+            "services": c.get("/api/v1/services").json(), "users": c.get("/api/v1/users").json()}
+
+
+def test_routes_are_enumerated_and_match_openapi(world):
+    routes = set(api_routes(world.app))
+    assert KNOWN_ROUTES <= routes, KNOWN_ROUTES - routes
+    spec = world.anonymous.get("/openapi.json")
+    assert spec.status_code == 200
+    documented = {(method.upper(), path) for path, operations in spec.json()["paths"].items()
+                  if path.startswith("/api/v1") for method in operations}
+    assert documented == routes
+
+
+def test_every_route_rejects_missing_garbage_and_revoked_tokens(world, scene, admin):
+    created = admin.client.post("/api/v1/tokens", json={"name": "soon revoked"}).json()
+    revoked = TestClient(world.app, headers={"Authorization": f"Bearer {created['token']}"})
+    assert revoked.get("/api/v1/users/me").status_code == 200
+    assert admin.client.delete(f"/api/v1/tokens/{created['id']}").status_code == 200
+    clients = {
+        "no header": world.anonymous,
+        "garbage": TestClient(world.app, headers={"Authorization": "Bearer wr_not-a-real-token"}),
+        "revoked": revoked,
+        "empty bearer": TestClient(world.app, headers={"Authorization": "Bearer "}),
+        "not bearer": TestClient(world.app, headers={"Authorization": f"Basic {admin.token}"}),
+        "bare token": TestClient(world.app, headers={"Authorization": admin.token}),
+    }
+    before = _state(admin)
+    routes = api_routes(world.app)
+    for method, template in routes:
+        body = WRITE_BODIES.get((method, template)) if method in WRITE_METHODS else None
+        for name, client in clients.items():
+            r = _call(client, method, template, scene.params, body)
+            assert r.status_code == 401, (name, method, template, r.status_code, r.text)
+            assert_error(r, 401, "unauthorized")
+            assert r.headers.get("www-authenticate") == "Bearer", (name, method, template)
+    assert _state(admin) == before
+    assert len(routes) >= len(KNOWN_ROUTES)
+
+
+def test_viewer_gets_403_on_every_write_route_and_changes_nothing(world, scene, admin, viewer):
+    writes = [(m, p) for m, p in api_routes(world.app) if m in WRITE_METHODS]
+    unclassified = set(writes) - set(WRITE_BODIES)
+    assert not unclassified, f"add a valid body for these write routes to WRITE_BODIES: {unclassified}"
+    before = _state(admin)
+    refused = 0
+    for method, template in writes:
+        if (method, template) in VIEWER_MAY:
+            continue
+        r = _call(viewer.client, method, template, scene.params, WRITE_BODIES[(method, template)])
+        assert_error(r, 403, "forbidden")
+        refused += 1
+    assert refused == len(writes) - len(VIEWER_MAY) >= 9
+    assert _state(admin) == before
+    # The same bodies are fine for a responder: the 403s above were about the role, not the input.
+    r = _call(world.person("carl").client, "POST", "/api/v1/incidents/{incident}/timeline", scene.params,
+              WRITE_BODIES[("POST", "/api/v1/incidents/{incident}/timeline")])
+    assert r.status_code == 201, r.text
+
+
+def test_viewer_can_read_every_read_route(world, scene, viewer):
+    reads = [(m, p) for m, p in api_routes(world.app) if m == "GET"]
+    assert len(reads) >= 8
+    for method, template in reads:
+        r = _call(viewer.client, method, template, scene.params)
+        assert r.status_code == 200, (template, r.text)
+    assert viewer.client.get("/api/v1/incidents/INC-1").json()["title"] == "Checkout is down"
+    assert viewer.client.get("/api/v1/users/me").json()["role"] == "viewer"
+
+
+def test_viewer_may_manage_own_tokens_and_ask_triage(world, viewer, admin):
+    created = viewer.client.post("/api/v1/tokens", json={"name": "dashboard"})
+    assert created.status_code == 201, created.text
+    dashboard = TestClient(world.app, headers={"Authorization": f"Bearer {created.json()['token']}"})
+    assert dashboard.get("/api/v1/incidents").status_code == 200
+    assert viewer.client.delete(f"/api/v1/tokens/{created.json()['id']}").status_code == 200
+    assert_error(dashboard.get("/api/v1/incidents"), 401, "unauthorized")
+    proposal = viewer.client.post("/api/v1/triage", json={"service_down": True, "users": "all",
+                                                           "feature": "core"})
+    assert proposal.status_code == 200 and proposal.json()["severity"] == "SEV1"
+    # Someone else's token is reported as missing, and keeps working.
+    admin_token_id = admin.client.get("/api/v1/tokens").json()[0]["id"]
+    assert_error(viewer.client.delete(f"/api/v1/tokens/{admin_token_id}"), 404, "not_found")
+    assert admin.client.get("/api/v1/users/me").status_code == 200
+
+
+@pytest.mark.parametrize("role", ["responder", "viewer"])
+def test_only_admins_create_users(world, admin, role):
+    person = world.person("nora", role)
+    body = {"email": "mallory@example.com", "name": "Mallory", "role": "admin"}
+    assert_error(person.client.post("/api/v1/users", json=body), 403, "forbidden")
+    emails = [u["email"] for u in admin.client.get("/api/v1/users").json()]
+    assert "mallory@example.com" not in emails
+    r = admin.client.post("/api/v1/users", json=body)
+    assert r.status_code == 201, r.text
+    assert r.json()["role"] == "admin" and r.json()["handle"] == "mallory"
+
+
+def test_token_is_shown_once_stored_hashed_tracked_and_revocable(world, admin, responder, clock):
+    t0 = clock.now()
+    r = admin.client.post("/api/v1/tokens", json={"name": "ci"})
+    assert r.status_code == 201, r.text
+    created = r.json()
+    secret = created["token"]
+    assert secret.startswith("wr_") and len(secret) >= 40
+    assert created["prefix"] == secret[:10] and created["name"] == "ci"
+    assert created["last_used_at"] is None and created["revoked_at"] is None
+    assert ts(created["created_at"]) == t0
+
+    listed = admin.client.get("/api/v1/tokens").json()
+    assert [t["name"] for t in listed] == ["test", "ci"]
+    assert all("token" not in t and secret not in t.values() for t in listed)
+    assert [t["name"] for t in responder.client.get("/api/v1/tokens").json()] == ["test"]
+
+    # Nowhere in the database is the secret stored; its SHA-256 is.
+    with world.runtime.db.engine.connect() as conn:
+        for table in Base.metadata.sorted_tables:
+            for row in conn.execute(select(table)):
+                assert secret not in repr(tuple(row)), f"plaintext token in table {table.name}"
+        hashes = conn.execute(select(Base.metadata.tables["api_tokens"].c.token_hash)).scalars().all()
+    assert hashlib.sha256(secret.encode()).hexdigest() in hashes
+
+    def last_used() -> object:
+        tokens = {t["id"]: t for t in admin.client.get("/api/v1/tokens").json()}
+        return ts(tokens[created["id"]]["last_used_at"])
+
+    ci = TestClient(world.app, headers={"Authorization": f"Bearer {secret}"})
+    assert ci.get("/api/v1/users/me").json()["email"] == admin.email
+    assert last_used() == t0
+    clock.advance(minutes=5)
+    assert ci.get("/api/v1/incidents").status_code == 200  # a read updates it too
+    assert last_used() == t0 + timedelta(minutes=5)
+    clock.advance(minutes=5)
+    assert ci.post("/api/v1/services", json={"name": "search"}).status_code == 201
+    assert last_used() == t0 + timedelta(minutes=10)
+
+    # A responder cannot revoke someone else's token: it is reported as missing.
+    assert_error(responder.client.delete(f"/api/v1/tokens/{created['id']}"), 404, "not_found")
+    assert ci.get("/api/v1/users/me").status_code == 200
+
+    r = admin.client.delete(f"/api/v1/tokens/{created['id']}")
+    assert r.status_code == 200 and ts(r.json()["revoked_at"]) == t0 + timedelta(minutes=10)
+    assert "token" not in r.json()
+    for response in (ci.get("/api/v1/users/me"), ci.post("/api/v1/services", json={"name": "x"})):
+        assert_error(response, 401, "unauthorized")
+    assert admin.client.get("/api/v1/users/me").status_code == 200  # the other token still works
+    assert [s["name"] for s in admin.client.get("/api/v1/services").json()] == ["search"]
+
+
+def test_healthz_needs_no_auth(world):
+    r = world.anonymous.get("/healthz")
+    assert r.status_code == 200
+    assert r.json()["status"] == "ok"
+    assert r.json()["database"] == world.runtime.db.dialect
