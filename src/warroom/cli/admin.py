@@ -5,14 +5,15 @@ from __future__ import annotations
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import TYPE_CHECKING
 
 import typer
 
 from warroom.cli.output import console, print_json, table
 from warroom.core.config import load_settings
-from warroom.core.context import Context
-from warroom.core.migrate import upgrade
-from warroom.users import service as users
+
+if TYPE_CHECKING:
+    from warroom.core.context import Context
 
 user_app = typer.Typer(help="Users (runs on the server's database).", no_args_is_help=True)
 token_app = typer.Typer(help="API tokens (runs on the server's database).", no_args_is_help=True)
@@ -20,6 +21,7 @@ token_app = typer.Typer(help="API tokens (runs on the server's database).", no_a
 
 @contextmanager
 def system_context() -> Iterator[Context]:
+    from warroom.core.migrate import upgrade
     from warroom.core.runtime import Runtime
 
     settings = load_settings()
@@ -41,6 +43,8 @@ def user_create(
     timezone: str = typer.Option("UTC", help="IANA timezone, e.g. Europe/Berlin."),
 ) -> None:
     """Create a user."""
+    from warroom.users import service as users
+
     with system_context() as ctx:
         user = users.create_user(ctx, email=email, name=name, role=role, handle=handle, timezone=timezone)
         console.print(f"Created {user.role} {user.name} <{user.email}> (@{user.handle}).")
@@ -51,6 +55,8 @@ def user_create(
 @user_app.command("list")
 def user_list(json_out: bool = typer.Option(False, "--json")) -> None:
     """List users."""
+    from warroom.users import service as users
+
     with system_context() as ctx:
         rows = [{"id": u.id, "email": u.email, "name": u.name, "handle": u.handle, "role": u.role,
                  "timezone": u.timezone} for u in users.list_users(ctx.db)]
@@ -63,6 +69,8 @@ def user_list(json_out: bool = typer.Option(False, "--json")) -> None:
 @token_app.command("create")
 def token_create(email: str, name: str = typer.Option("cli", help="What the token is for.")) -> None:
     """Create an API token and print it alone on stdout (it is not shown again)."""
+    from warroom.users import service as users
+
     with system_context() as ctx:
         _, plaintext = users.create_token(ctx, users.find_user(ctx.db, email), name)
     sys.stdout.write(plaintext + "\n")
@@ -71,6 +79,8 @@ def token_create(email: str, name: str = typer.Option("cli", help="What the toke
 @token_app.command("list")
 def token_list(email: str, json_out: bool = typer.Option(False, "--json")) -> None:
     """List a user's tokens with their last use."""
+    from warroom.users import service as users
+
     with system_context() as ctx:
         rows = [{"id": t.id, "name": t.name, "prefix": t.prefix, "created_at": t.created_at.isoformat(),
                  "last_used_at": t.last_used_at.isoformat() if t.last_used_at else None,
@@ -85,6 +95,8 @@ def token_list(email: str, json_out: bool = typer.Option(False, "--json")) -> No
 @token_app.command("revoke")
 def token_revoke(email: str, token: str = typer.Argument(..., help="Token id or prefix (from `token list`).")) -> None:
     """Revoke one of a user's tokens."""
+    from warroom.users import service as users
+
     with system_context() as ctx:
         revoked = users.revoke_token_by_prefix(ctx, users.find_user(ctx.db, email), token)
         console.print(f"Revoked token {revoked.id} ({revoked.name}, {revoked.prefix}…).")

@@ -5,7 +5,6 @@ from __future__ import annotations
 import sys
 
 import typer
-from sqlalchemy.exc import OperationalError
 from typer.exceptions import TyperException
 
 from warroom.cli import admin, incidents, server
@@ -40,10 +39,6 @@ def main(argv: list[str] | None = None) -> None:
     except ConfigError as exc:
         err_console.print(f"configuration error: {exc}", highlight=False, markup=False)
         sys.exit(2)
-    except OperationalError as exc:
-        reason = str(exc.orig).strip().splitlines()[0] if exc.orig else str(exc)
-        err_console.print(f"database error (WARROOM_DATABASE_URL): {reason}", highlight=False, markup=False)
-        sys.exit(2)
     except WarroomError as exc:
         where = f" ({exc.field})" if exc.field else ""
         err_console.print(f"error{where}: {exc.message}", highlight=False, markup=False)
@@ -62,3 +57,10 @@ def main(argv: list[str] | None = None) -> None:
         else:
             err_console.print(f"error: {exc.format_message()}", highlight=False, markup=False)
         sys.exit(exc.exit_code)
+    except Exception as exc:  # noqa: BLE001 - last: anything else is re-raised
+        if type(exc).__name__ != "OperationalError" or not hasattr(exc, "orig"):
+            raise
+        # SQLAlchemy's OperationalError, matched by name so client commands never import SQLAlchemy.
+        reason = str(exc.orig).strip().splitlines()[0] if exc.orig else str(exc)
+        err_console.print(f"database error (WARROOM_DATABASE_URL): {reason}", highlight=False, markup=False)
+        sys.exit(2)

@@ -6,7 +6,6 @@ import typer
 
 from warroom.cli.output import console, err_console
 from warroom.core.config import load_settings
-from warroom.core.migrate import upgrade
 
 db_app = typer.Typer(help="The database: create and migrate it.", no_args_is_help=True)
 
@@ -23,6 +22,8 @@ def serve(
     from warroom.api.app import create_app
     from warroom.core.runtime import Runtime
     from warroom.users.service import count_users
+
+    from warroom.core.migrate import upgrade
 
     settings = load_settings()
     upgrade(settings.database_url)
@@ -52,6 +53,8 @@ def worker() -> None:
     from warroom.core.runtime import Runtime
     from warroom.core.worker import Worker
 
+    from warroom.core.migrate import upgrade
+
     settings = load_settings()
     upgrade(settings.database_url)
     err_console.print("Warroom worker started; Ctrl-C to stop.")
@@ -61,6 +64,8 @@ def worker() -> None:
 @db_app.command("upgrade")
 def db_upgrade() -> None:
     """Apply all migrations (serve does this too on start)."""
+    from warroom.core.migrate import upgrade
+
     settings = load_settings()
     upgrade(settings.database_url)
     console.print(f"Database is up to date: {settings.database_url.split('@')[-1]}")

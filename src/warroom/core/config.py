@@ -10,9 +10,6 @@ import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from sqlalchemy.engine import make_url
-from sqlalchemy.exc import ArgumentError
-
 from warroom.core.errors import ConfigError
 
 # setting name in the TOML file -> environment variable
@@ -62,6 +59,10 @@ def _read_config_file(path_text: str) -> dict[str, str]:
 
 
 def validate_database_url(url: str) -> str:
+    # Imported here so the CLI's client commands, which never open a database, start quickly.
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import ArgumentError
+
     try:
         parsed = make_url(url)
     except ArgumentError:

@@ -6,11 +6,11 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from sqlalchemy.orm import Session
-
 from warroom.core.clock import Clock
 
 if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
     from warroom.incidents.policy import SeverityPolicy
     from warroom.users.models import User
 
