@@ -287,7 +287,7 @@ def test_a_refused_declaration_leaves_no_trace_and_takes_no_number(admin, declar
     services("checkout")
     for body, status, field in (
             ({"title": "x", "severity": "SEV1", "services": ["checkout", "nope"]}, 422, "services"),
-            ({"title": "x", "severity": "SEV1", "commander": "nobody@example.com"}, 404, "commander"),
+            ({"title": "x", "severity": "SEV1", "commander": "nobody@example.com"}, 422, "commander"),
             ({"title": "   ", "severity": "SEV1"}, 422, "title")):
         assert_error(admin.client.post("/api/v1/incidents", json=body), status, field=field)
     assert admin.client.get("/api/v1/incidents").json()["total"] == 0

@@ -84,7 +84,7 @@ class Desk:
 
     def row(self, ref: str) -> dict[str, Any]:
         """Everything about an incident that a change could touch, as plain values: its columns,
-        roles, services, participants, how many timeline events it has and its pending
+        roles, services, participants, the kinds of its timeline events and its pending
         response-due timers."""
         with self.reading() as ctx:
             incident = service.get_incident(ctx, ref)
@@ -93,8 +93,8 @@ class Desk:
             values["services"] = [s.name for s in incident.services]
             values["participants"] = sorted(ctx.db.scalars(
                 select(Participant.user_id).where(Participant.incident_id == incident.id)))
-            values["event_count"] = ctx.db.scalar(select(func.count(TimelineEvent.id)).where(
-                TimelineEvent.incident_id == incident.id))
+            values["event_kinds"] = list(ctx.db.scalars(select(TimelineEvent.kind).where(
+                TimelineEvent.incident_id == incident.id).order_by(TimelineEvent.id)))
             values["waiting"] = [t.due_at for t in pending_timers(ctx.db, RESPONSE_DUE, incident.id)]
             return values
 

@@ -82,10 +82,11 @@ def test_backdated_start_is_kept_and_a_future_one_refused(desk, rita):
 @pytest.mark.parametrize(("fields", "error", "message"), [
     ({"services": ["checkout", "ghost", "phantom"]}, Invalid, "unknown service(s): ghost, phantom"),
     ({"severity": "SEV9"}, Invalid, "unknown severity 'SEV9'; allowed: SEV1, SEV2, SEV3, SEV4"),
-    ({"commander": "nobody"}, NotFound, "no such user: nobody"),
+    ({"commander": "nobody"}, Invalid, "no such user: nobody"),
+    ({"commander": "victor"}, Invalid, "victor is a viewer"),
     ({"title": "   "}, Invalid, "title must not be empty"),
 ])
-def test_a_refused_declaration_writes_nothing(desk, ada, rita, fields, error, message):
+def test_a_refused_declaration_writes_nothing(desk, ada, rita, victor, fields, error, message):
     desk.service(ada, "checkout")
     desk.declare(rita, "An earlier one")
     before = desk.table_counts()
@@ -93,6 +94,7 @@ def test_a_refused_declaration_writes_nothing(desk, ada, rita, fields, error, me
     with pytest.raises(error) as caught:
         desk.declare(rita, **{"title": "Broken", **fields})
     assert message in caught.value.message
+    assert caught.value.field == next(iter(fields))
     assert desk.table_counts() == before
     # The number a refused declaration would have taken is still free.
     assert desk.declare(rita, "The next one") == "INC-2"

@@ -112,6 +112,19 @@ def test_resolving_needs_a_resolution(desk, rita, commanded, resolution):
     assert desk.row(ref) == before and len(desk.events(ref)) == events
 
 
+@pytest.mark.parametrize(("start", "target"), [
+    ("investigating", "mitigated"), ("triage", "canceled"), ("resolved", "closed"),
+    ("resolved", "investigating"),
+])
+def test_a_resolution_only_goes_with_resolving(start, target, desk, rita, commanded):
+    ref = commanded(start)
+    before = desk.row(ref)
+    with pytest.raises(Invalid, match="a resolution goes with status resolved") as caught:
+        desk.status(rita, ref, target, resolution="restarted it")
+    assert caught.value.field == "resolution"
+    assert desk.row(ref) == before
+
+
 def test_mitigated_then_resolved_keeps_both_times(desk, rita, clock, commanded):
     ref = commanded("investigating")
     clock.advance(minutes=10)
@@ -147,6 +160,8 @@ def test_reopening_clears_mitigated_and_resolved(desk, rita, clock, commanded):
     row = desk.row(ref)
     assert row["status"] == "investigating"
     assert row["mitigated_at"] is None and row["resolved_at"] is None
+    assert row["resolution"] == ""  # no longer stands; the earlier status_changed event keeps it
+    assert desk.events(ref)[-2].body == "rolled back the deploy"
     assert desk.events(ref)[-1].data["timestamps"] == ["resolved_at", "mitigated_at"]
     clock.advance(minutes=15)
     move(desk, rita, ref, "mitigated")

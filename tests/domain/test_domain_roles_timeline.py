@@ -106,7 +106,29 @@ def test_an_unknown_role_is_refused(desk, rita, sam):
     before = desk.row(ref)
     with pytest.raises(Invalid, match="unknown role 'captain'; allowed: commander, deputy"):
         desk.assign(rita, ref, "captain", sam)
+    with pytest.raises(Invalid, match="unknown role 'captain'"):
+        desk.unassign(rita, ref, "captain", sam)
     assert desk.row(ref) == before
+
+
+@pytest.mark.parametrize("role", ["commander", "scribe", "responder"])
+def test_a_viewer_cannot_hold_a_role(role, desk, rita, victor):
+    ref = desk.declare(rita)
+    before = desk.row(ref)
+    with pytest.raises(Invalid, match=f"{victor.handle} is a viewer") as caught:
+        desk.assign(rita, ref, role, victor)
+    assert caught.value.field == "user"
+    assert desk.row(ref) == before
+
+
+def test_a_repeated_assignment_is_a_true_no_op(desk, rita, sam, clock):
+    ref = desk.declare(rita, commander=sam.id)
+    desk.assign(rita, ref, "scribe", sam)
+    clock.advance(minutes=5)
+    before = desk.row(ref)
+    desk.assign(rita, ref, "scribe", sam)
+    desk.assign(rita, ref, "commander", sam)
+    assert desk.row(ref) == before  # not even updated_at moves
 
 
 def test_assigning_a_role_lets_a_person_see_a_restricted_incident(desk, rita, sam):

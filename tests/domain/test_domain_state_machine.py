@@ -54,10 +54,10 @@ def make_machine(desk, runtime, clock, writers, viewer, visited: set[str]):
                 return False
             assert expect is None, f"expected {expect.__name__}, but the operation succeeded"
             after = desk.row(self.ref)
-            if writes:
-                added = desk.kinds(self.ref)[before["event_count"]:]
-                assert added == list(writes), f"wrote {added}, expected {list(writes)}"
-            else:
+            added = after["event_kinds"][len(before["event_kinds"]):]
+            assert after["event_kinds"][:len(before["event_kinds"])] == before["event_kinds"]
+            assert added == list(writes), f"wrote {added}, expected {list(writes)}"
+            if not writes:
                 assert after == before, "a no-op changed something"
             self.check_progress(before, after)
             self.row = after
@@ -78,7 +78,7 @@ def make_machine(desk, runtime, clock, writers, viewer, visited: set[str]):
         # --- declaring --------------------------------------------------------------------------
 
         @initialize(severity=st.sampled_from(severities), reporter=people,
-                    commander=st.none() | people)
+                    commander=st.one_of(st.none(), people, people))
         def declare(self, severity, reporter, commander):
             fields = {"commander": commander} if commander is not None else {}
             self.ref = desk.declare(by_handle[reporter], "Random walk", severity, **fields)
@@ -93,12 +93,13 @@ def make_machine(desk, runtime, clock, writers, viewer, visited: set[str]):
         def tick(self, minutes):
             clock.advance(minutes=minutes)
 
-        @rule(actor=people, data=st.data())
-        def move_along(self, actor, data):
-            """A move the lifecycle allows (random moves alone rarely get far)."""
-            allowed = TRANSITIONS[self.status]
-            if allowed:
-                target = data.draw(st.sampled_from(allowed), label="new_status")
+        @rule(actor=people, moves=st.integers(1, 3), data=st.data())
+        def move_along(self, actor, moves, data):
+            """A few moves the lifecycle allows, each checked alone (random moves rarely get far)."""
+            for _ in range(moves):
+                if not TRANSITIONS[self.status]:
+                    return
+                target = data.draw(st.sampled_from(TRANSITIONS[self.status]), label="new_status")
                 self.change_status(actor, target, "rolled back" if target == "resolved" else None)
 
         @rule(actor=people, new_status=st.sampled_from(STATUSES),
@@ -193,8 +194,9 @@ def make_machine(desk, runtime, clock, writers, viewer, visited: set[str]):
             # The worker may record that the response target was missed (firing its timer); it
             # never changes the incident itself.
             before, after = self.row, desk.row(self.ref)
-            assert {**after, "event_count": 0, "waiting": []} == {**before, "event_count": 0, "waiting": []}
-            added = desk.kinds(self.ref)[before["event_count"]:]
+            unchanged = {"event_kinds": [], "waiting": []}
+            assert {**after, **unchanged} == {**before, **unchanged}
+            added = after["event_kinds"][len(before["event_kinds"]):]
             if before["waiting"] and before["waiting"][0] <= clock.now():
                 assert added == ["response_target_missed"] and after["waiting"] == []
                 assert before["acknowledged_at"] is None and is_open(before["status"])
@@ -238,7 +240,8 @@ def test_random_operation_sequences_keep_the_invariants(desk, runtime, clock, ri
     visited: set[str] = set()
     machine = make_machine(desk, runtime, clock, [rita, sam, ada], victor, visited)
     run_state_machine_as_test(machine, settings=settings(
-        max_examples=50, stateful_step_count=25, deadline=None, database=None,
+        max_examples=50, stateful_step_count=20, deadline=None, database=None,
         suppress_health_check=[HealthCheck.too_slow]))
-    # The walks really did move through the lifecycle (walks stuck in triage would prove little).
-    assert len(visited) >= 5, visited
+    # The walks really did move through the lifecycle (walks stuck in triage would prove little);
+    # typically all six statuses after triage are reached.
+    assert len(visited) >= 4, visited

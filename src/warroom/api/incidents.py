@@ -74,7 +74,7 @@ def change_status(ctx: Ctx, incident: IncidentKey, body: StatusChange) -> Incide
 @router.post("/{incident}/roles", response_model=IncidentOut, summary="Assign a role or hand over command")
 def assign_role(ctx: Ctx, incident: IncidentKey, body: RoleAssign) -> IncidentOut:
     found = service.get_incident(ctx, incident)
-    user = find_user(ctx.db, body.user)
+    user = find_user(ctx.db, body.user, missing=Invalid)
     return IncidentOut.model_validate(roles.assign_role(ctx, found, body.role, user))
 
 

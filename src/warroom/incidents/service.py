@@ -67,7 +67,11 @@ def declare(ctx: Context, data: IncidentCreate) -> Incident:
     started_at = _not_in_future(ctx, data.started_at, "started_at") or now
     detected_at = _not_in_future(ctx, data.detected_at, "detected_at") or now
     services = _by_name(find_services(ctx.db, data.services))
-    commander = find_user(ctx.db, data.commander, field="commander") if data.commander is not None else None
+    commander = find_user(ctx.db, data.commander, field="commander", missing=Invalid) if data.commander is not None else None
+    if commander is not None and not commander.can_write:
+        # Refused here so the error names the field the caller sent (assign_role would say "user").
+        raise Invalid(f"{commander.handle} is a viewer; incident roles need a responder or admin",
+                      field="commander")
     incident = Incident(
         number=_next_number(ctx), title=data.title.strip(), summary=data.summary, impact=data.impact,
         severity=level.name, status="triage", visibility=data.visibility,

@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 
 from warroom.core.clock import Clock
 from warroom.core.context import Context
-from warroom.core.errors import Conflict, Forbidden, Invalid, NotFound, Unauthorized
+from warroom.core.errors import Conflict, Forbidden, Invalid, NotFound, Unauthorized, WarroomError
 from warroom.users.models import ROLES, ApiToken, User
 
 EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
@@ -82,15 +82,20 @@ def count_users(db: Session) -> int:
     return db.scalar(select(func.count(User.id))) or 0
 
 
-def find_user(db: Session, ref: str | int, *, field: str = "user") -> User:
-    """A user by id, email or handle (with or without a leading @)."""
+def find_user(db: Session, ref: str | int, *, field: str = "user",
+              missing: type[WarroomError] = NotFound) -> User:
+    """A user by id, email or handle (with or without a leading @).
+
+    `missing` is the error for no such user: NotFound when the user is the thing asked for (a path),
+    Invalid when a request body names someone who does not exist.
+    """
     if isinstance(ref, int) or (isinstance(ref, str) and ref.isdigit()):
         user = db.get(User, int(ref))
     else:
         text = ref.strip().lower().lstrip("@")
         user = db.scalar(select(User).where(or_(User.email == text, User.handle == text)))
     if user is None or user.deactivated_at is not None:
-        raise NotFound(f"no such user: {ref}", field=field)
+        raise missing(f"no such user: {ref}", field=field)
     return user
 
 
