@@ -179,13 +179,27 @@ def timed(call: Callable[[], httpx.Response], expect: int = 200) -> float:
     return elapsed
 
 
-def measure(name: str, call: Callable[[], httpx.Response], count: int, warmup: int = 20) -> Sample:
-    """`warmup` untimed calls, then `count` sequential timed calls."""
-    for _ in range(warmup):
-        timed(call)
-    start = time.perf_counter()
-    latencies = [timed(call) for _ in range(count)]
-    return Sample(name, latencies, time.perf_counter() - start)
+def measure_interleaved(calls: dict[str, Callable[[], httpx.Response]], count: int,
+                        warmup: int = 20) -> list[Sample]:
+    """`warmup` untimed calls of each, then `count` rounds of one timed call of each, in turn.
+
+    Round-robin, so that a burst of load from elsewhere on the machine hits every endpoint alike
+    and the ratios to the baseline stay fair. Each sample's wall time is the sum of its latencies.
+    """
+    for call in calls.values():
+        for _ in range(warmup):
+            timed(call)
+    latencies: dict[str, list[float]] = {name: [] for name in calls}
+    for _ in range(count):
+        for name, call in calls.items():
+            latencies[name].append(timed(call))
+    return [Sample(name, values, sum(values)) for name, values in latencies.items()]
+
+
+def machine() -> str:
+    """CPUs and load average: on a shared machine, read the figures next to these."""
+    one, five, _ = os.getloadavg()
+    return f"{os.cpu_count()} CPUs, load average {one:.2f} (1 min) {five:.2f} (5 min)"
 
 
 def print_table(headers: list[str], rows: list[list[str]]) -> None:

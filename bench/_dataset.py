@@ -196,7 +196,7 @@ class Generator:
             rows["incident_roles"].append((self.role_id, i, user_id, role, ts(moment)))
             events.append((moment, "role_assigned", commander, "",
                            {"role": role, "user": _snapshot(user_id), "replaced": None}, False))
-        resolution = ""
+        resolution, previous = "", "triage"
         long_running = i == self.p.big or i in self.p.long
         for step in _path(i, status):
             gap = rng.uniform(600, 3 * 86400) if long_running else rng.uniform(120, 3 * 3600)
@@ -210,8 +210,8 @@ class Generator:
             if step == "resolved":
                 resolution = body = "Rolled back the change and confirmed recovery."
             events.append((moment, "status_changed", commander or creator, body,
-                           {"old": self._last_status(events), "new": step,
-                            "timestamps": stamped}, True))
+                           {"old": previous, "new": step, "timestamps": stamped}, True))
+            previous = step
         end = max(moment, declared + timedelta(hours=2)) if status not in OPEN else self.now
         span = (min(end, self.now) - declared).total_seconds()
         for _ in range(self.p.notes[i]):
@@ -238,12 +238,6 @@ class Generator:
         events.sort(key=lambda e: e[0])
         for occurred, kind, actor, body, data, starred in events:
             self.event_id += 1
-            rows["timeline_events"].append((self.event_id, i, kind, actor, ts(occurred), ts(occurred),
-                                            body, json.dumps(data), starred))
-
-    @staticmethod
-    def _last_status(events: list[tuple]) -> str:
-        for event in reversed(events):
-            if event[1] == "status_changed":
-                return event[4]["new"]
-        return "triage"
+            moment_text = ts(occurred)
+            rows["timeline_events"].append((self.event_id, i, kind, actor, moment_text, moment_text,
+                                            body, json.dumps(data) if data else "{}", starred))

@@ -29,8 +29,8 @@ from pathlib import Path
 import httpx
 
 from _common import (
-    Sample, is_postgres, make_admin, percentile, print_table, reset_postgres, run_warroom, timed,
-    warroom_env, warroom_server,
+    Sample, is_postgres, machine, make_admin, percentile, print_table, reset_postgres, run_warroom,
+    timed, warroom_env, warroom_server,
 )
 
 KINDS = ("declare", "assign_commander", "investigating", "mitigated", "resolved")
@@ -176,7 +176,7 @@ def report(args: argparse.Namespace, database: str, baseline: Sample,
     print_table(["operation", "n", "ops/s", "p50 ms", "p99 ms", "ops/s ÷ healthz", "p50 ÷ healthz"], rows)
     print(f"\nincident stories/s: {args.rounds / wall:,.1f}  "
           f"({len(everything)} requests in {wall:.2f}s; healthz: {len(baseline.latencies)} in "
-          f"{baseline.wall:.2f}s)")
+          f"{baseline.wall:.2f}s). After the run: {machine()}.")
 
 
 def main() -> None:
@@ -189,6 +189,7 @@ def main() -> None:
         database = "postgresql" if args.database_url else "sqlite"
         with warroom_server(env, data_dir / "server.log") as base_url:
             token = setup(env, base_url)
+            print(f"measuring over HTTP ({machine()})")
             # Baseline first, then the story: the same server, client library and thread layout.
             baseline = bench_healthz(base_url, args.rounds * len(KINDS), args.concurrency)
             by_kind, wall = bench_story(base_url, token, args.rounds, args.concurrency, args.warmup)
