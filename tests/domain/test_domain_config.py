@@ -119,6 +119,13 @@ def test_an_unknown_database_driver_is_refused(tmp_path, url):
     assert "postgresql+psycopg://" in str(error)
 
 
+def test_a_postgresql_driver_we_do_not_ship_is_refused(tmp_path):
+    error = errors({"WARROOM_DATA_DIR": str(tmp_path),
+                    "WARROOM_DATABASE_URL": "postgresql+psycopg2://u:p@localhost/warroom"})
+    assert error.setting == "WARROOM_DATABASE_URL"
+    assert "'postgresql+psycopg2' is not shipped; use postgresql+psycopg://" in str(error)
+
+
 def test_a_database_url_that_is_not_a_url(tmp_path):
     error = errors({"WARROOM_DATA_DIR": str(tmp_path), "WARROOM_DATABASE_URL": "just some words"})
     assert error.setting == "WARROOM_DATABASE_URL" and "not a database URL" in str(error)

@@ -234,6 +234,8 @@ def broken(old: str, new: str) -> str:
      "holiday_country 'XX' is not a supported ISO 3166 code"),
     (broken('timezone = "UTC"', 'timezone = "UTC"\nholiday_country = "US"\nholiday_subdivision = "ZZ"'),
      "holiday_subdivision 'ZZ' is not one of US's"),
+    (broken('timezone = "UTC"', 'timezone = "UTC"\nholiday_subdivision = "BY"'),
+     "holiday_subdivision needs holiday_country"),
     (broken('name = "SEV3"', 'name = "SEV2"'), "policy: severity names must be unique; repeated: SEV2"),
     (broken('name = "SEV3"', 'name = "sev2"'), "severity names must be unique; repeated: SEV2, sev2"),
     (broken('start = "09:00"', 'start = "17:00"'),

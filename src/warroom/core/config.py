@@ -73,6 +73,10 @@ def validate_database_url(url: str) -> str:
             f"unsupported database {parsed.get_backend_name()!r}; use sqlite:///PATH or "
             "postgresql+psycopg://USER:PASSWORD@HOST/DB",
         )
+    if parsed.get_backend_name() == "postgresql" and parsed.drivername not in (
+            "postgresql", "postgresql+psycopg"):
+        raise ConfigError("WARROOM_DATABASE_URL",
+                          f"driver {parsed.drivername!r} is not shipped; use postgresql+psycopg://")
     if parsed.get_backend_name() == "postgresql" and parsed.drivername == "postgresql":
         # Plain postgresql:// would pick psycopg2, which we do not ship; psycopg 3 is the driver.
         url = parsed.set(drivername="postgresql+psycopg").render_as_string(hide_password=False)

@@ -159,6 +159,8 @@ class SeverityPolicy(_Strict):
         duplicates = sorted({lv.name for lv in self.severities if folded.count(lv.name.casefold()) > 1})
         if duplicates:
             raise ValueError(f"severity names must be unique; repeated: {', '.join(duplicates)}")
+        if self.holiday_subdivision and not self.holiday_country:
+            raise ValueError("holiday_subdivision needs holiday_country")
         if self.holiday_country:
             supported = holidays.list_supported_countries()
             if self.holiday_country not in supported:
