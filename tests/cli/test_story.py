@@ -106,3 +106,26 @@ def test_user_text_is_shown_as_typed_not_as_markup(cli):
     assert cli("declare", title, "--sev", "SEV4").code == 0
     assert title in cli("incidents", "list").out
     assert title in cli("incidents", "show", "INC-1").out
+
+
+def test_edit_changes_fields_and_each_change_is_on_the_timeline(cli, admin):
+    assert cli("services", "create", "checkout").code == 0
+    assert cli("declare", "Checkout slow", "--sev", "SEV3").code == 0
+    edited = cli("edit", "INC-1", "--title", "Checkout down", "--impact", "No one can pay",
+                 "--service", "checkout", "--label", "payments", "--link", "Dashboard=https://grafana.example/d/1")
+    assert edited.code == 0, edited.err
+    assert edited.out.strip() == "Updated INC-1: impact, labels, links, services, title."
+    incident = cli("incidents", "show", "INC-1", "--json").json()
+    assert (incident["title"], incident["impact"], incident["labels"]) == ("Checkout down", "No one can pay", ["payments"])
+    assert incident["links"] == [{"title": "Dashboard", "url": "https://grafana.example/d/1"}]
+    assert [s["name"] for s in incident["services"]] == ["checkout"]
+    timeline = admin.client.get("/api/v1/incidents/INC-1/timeline").json()["items"]
+    assert sorted(e["data"]["field"] for e in timeline if e["kind"] == "field_edited") == [
+        "impact", "labels", "links", "services", "title"]
+
+
+def test_edit_with_nothing_to_change_is_a_usage_error(cli):
+    assert cli("declare", "Checkout slow", "--sev", "SEV3").code == 0
+    result = cli("edit", "INC-1")
+    assert result.code == 2
+    assert "nothing to change" in result.err

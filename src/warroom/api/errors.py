@@ -100,6 +100,24 @@ def _describe(error: dict) -> str:
         return f"must be {error.get('expected') or TYPE_NAMES[kind]}, got {got}"
     if kind == "literal_error":
         return "must be " + message.removeprefix("Input should be ")
+    limits = error.get("ctx") or {}
+    if kind == "string_too_short":
+        size = limits.get("min_length", 1)
+        return "must not be empty" if size == 1 else f"must be at least {size} characters"
+    if kind == "string_too_long":
+        return f"must be at most {limits.get('max_length')} characters"
+    if kind == "too_long":
+        return f"must have at most {limits.get('max_length')} items"
+    if kind == "too_short":
+        return f"must have at least {limits.get('min_length')} items"
+    if kind == "greater_than_equal":
+        return f"must be at least {limits.get('ge')}"
+    if kind == "less_than_equal":
+        return f"must be at most {limits.get('le')}"
+    if kind == "string_pattern_mismatch":
+        return f"must match {limits.get('pattern')}"
+    if kind == "value_error":
+        message = message.removeprefix("Value error, ")
     return message[:1].lower() + message[1:]
 
 

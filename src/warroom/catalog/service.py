@@ -44,6 +44,6 @@ def find_services(db: Session, names: list[str], *, field: str = "services") -> 
         service = found.get(name) or by_id.get(name)
         (result if service else missing).append(service or name)
     if missing:
-        raise Invalid(f"unknown service(s): {', '.join(missing)}; create them first "
-                       "(POST /api/v1/services)", field=field)
+        raise Invalid(f"unknown service(s): {', '.join(missing)}; create them first in the service catalog "
+                      "(warroom services create NAME, or POST /api/v1/services)", field=field)
     return result

@@ -15,6 +15,7 @@ from rich.text import Text
 
 from warroom.cli import reference
 from warroom.cli.client import ApiClient, connect, segment
+from warroom.cli.edit import edit
 from warroom.cli.output import (
     TIME_HELP, JsonFlag, ago, cell, console, local_time, parse_time, parse_when, print_json, say,
 )
@@ -216,7 +217,7 @@ def declare(
 
 
 def list_incidents(
-    open_only: Annotated[bool, typer.Option("--open", help="Only open ones: not resolved, closed or canceled.")]
+    open_only: Annotated[bool, typer.Option("--open", help="Open ones (not resolved, closed or canceled); with --status, those too.")]
     = False,
     status: Annotated[list[str] | None, typer.Option("--status", help="e.g. investigating; repeatable.")] = None,
     sev: Annotated[list[str] | None, typer.Option("--sev", help="e.g. SEV1; repeatable.")] = None,
@@ -352,7 +353,8 @@ def note(
     if json_out:
         print_json(event)
         return
-    flags = (" starred" if event["starred"] else "") + (" backdated" if at is not None else "")
+    backdated = parse_time(event["occurred_at"]) < parse_time(event["recorded_at"])
+    flags = (" starred" if event["starred"] else "") + (" backdated" if backdated else "")
     say(f"Added{flags} note {event['id']} to {key.upper() if key.lower().startswith('inc-') else key} "
         f"at {local_time(event['occurred_at'])}.")
 
@@ -379,6 +381,6 @@ def register(app: typer.Typer) -> None:
     incidents_app.command("list")(list_incidents)
     incidents_app.command("show")(show)
     app.add_typer(incidents_app, name="incidents", rich_help_panel=PANEL)
-    for command in (status, sev, assign, unassign, note, star):
+    for command in (status, sev, edit, assign, unassign, note, star):
         app.command(rich_help_panel=PANEL)(command)
     reference.register(app)

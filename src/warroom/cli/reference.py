@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
+import sys
+
 from typing import Annotated, Any, Literal
 
 import typer
@@ -104,13 +107,15 @@ def triage(
     json_out: JsonFlag = False,
 ) -> None:
     """Propose a severity from a few questions about the impact."""
-    # Prompts go to stderr so that `--json` output stays clean for scripts.
-    if down is None:
-        down = typer.confirm("Is the service down for its users?", err=True)
-    if users is None:
-        users = typer.prompt("How many users are affected?", type=UserShare, err=True)
-    if feature is None:
-        feature = typer.prompt("What kind of feature is impacted?", type=Feature, err=True)
+    # Prompts go to stderr so that `--json` output stays clean for scripts. Click writes the space
+    # after a prompt through input(), which would land on stdout: hence the redirect.
+    with contextlib.redirect_stdout(sys.stderr):
+        if down is None:
+            down = typer.confirm("Is the service down for its users?", err=True)
+        if users is None:
+            users = typer.prompt("How many users are affected?", type=UserShare, err=True)
+        if feature is None:
+            feature = typer.prompt("What kind of feature is impacted?", type=Feature, err=True)
     with connect() as api:
         proposal = api.post("/triage", {"service_down": down, "users": users, "feature": feature})
     if json_out:

@@ -16,7 +16,7 @@ def serve(
     no_worker: bool = typer.Option(False, "--no-worker",
                                    help="Serve only; run background jobs in `warroom worker` processes."),
 ) -> None:
-    """Create or migrate the database, then serve the web app and API (with a worker by default)."""
+    """Create or migrate the database, then serve the REST API (with a worker by default)."""
     import uvicorn
 
     from warroom.api.app import create_app
@@ -49,7 +49,7 @@ def serve(
 
 
 def worker() -> None:
-    """Run background jobs (deadlines, deliveries) without serving HTTP."""
+    """Fire due deadlines (response targets) without serving HTTP; run any number of them."""
     from warroom.core.runtime import Runtime
     from warroom.core.worker import Worker
 
