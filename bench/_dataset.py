@@ -14,7 +14,7 @@ import json
 import random
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 
 SERVICES = ("api-gateway", "auth", "billing", "checkout-api", "search", "notifications", "payments",
             "inventory", "web-frontend", "mobile-backend", "data-pipeline", "dns")

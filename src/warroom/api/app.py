@@ -1,4 +1,5 @@
-"""The FastAPI application: JSON under /api/v1, OpenAPI at /openapi.json, docs at /docs."""
+"""The FastAPI application: JSON under /api/v1, OpenAPI at /openapi.json, docs at /docs, and the
+web app's HTML pages (warroom.web) at /."""
 
 from __future__ import annotations
 
@@ -32,4 +33,7 @@ def create_app(runtime: Runtime | None = None) -> FastAPI:
 
     for module in (incidents, catalog, users, severities):
         app.include_router(module.router, responses=errors.ERROR_RESPONSES)
+    from warroom.web.app import install as install_web  # the HTML pages, served by the same app
+
+    install_web(app)
     return app

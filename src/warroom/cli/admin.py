@@ -41,15 +41,52 @@ def user_create(
     role: str = typer.Option("responder", help="admin, responder or viewer."),
     handle: str = typer.Option(None, help="Short name; defaults to the part of the email before @."),
     timezone: str = typer.Option("UTC", help="IANA timezone, e.g. Europe/Berlin."),
+    password_stdin: bool = typer.Option(False, "--password-stdin",
+                                        help="Set a web sign-in password read from the first line of stdin."),
 ) -> None:
     """Create a user."""
+    from warroom.users import passwords
     from warroom.users import service as users
 
+    password = _read_password_stdin() if password_stdin else None
     with system_context() as ctx:
         user = users.create_user(ctx, email=email, name=name, role=role, handle=handle, timezone=timezone)
-        console.print(f"Created {user.role} {user.name} <{user.email}> (@{user.handle}).")
+        if password is not None:
+            passwords.set_password(ctx, user, password)
+        console.print(f"Created {user.role} {user.name} <{user.email}> (@{user.handle})"
+                      f"{' with a password' if password is not None else ''}.")
     if role == "admin":
         console.print(f"Next: export WARROOM_TOKEN=$(warroom token create {email})", highlight=False)
+
+
+def _read_password_stdin() -> str:
+    """The first line of stdin, without its line end: never an argument, which `ps` and shell
+    history would show."""
+    from warroom.users.passwords import check_strength
+
+    line = sys.stdin.readline()
+    return check_strength(line.rstrip("\r\n"))
+
+
+@user_app.command("password")
+def user_password(
+    email: str,
+    password_stdin: bool = typer.Option(False, "--password-stdin",
+                                        help="Read the password from the first line of stdin."),
+) -> None:
+    """Set a user's web sign-in password (prompted for, or read from stdin); signs out their browsers."""
+    from warroom.users import passwords
+    from warroom.users import service as users
+
+    if password_stdin:
+        password = _read_password_stdin()
+    else:
+        password = typer.prompt("New password", hide_input=True, confirmation_prompt=True)
+        passwords.check_strength(password)
+    with system_context() as ctx:
+        user = users.find_user(ctx.db, email)
+        passwords.set_password(ctx, user, password)
+        console.print(f"Password set for {user.email}; their browser sessions were signed out.")
 
 
 @user_app.command("list")

@@ -52,3 +52,14 @@ class ConfigError(Exception):
     def __init__(self, setting: str, message: str) -> None:
         super().__init__(f"{setting}: {message}")
         self.setting = setting
+
+
+class Throttled(WarroomError):
+    """Too many attempts: try again in `retry_after` seconds (sent as Retry-After)."""
+
+    code = "rate_limited"
+    http_status = 429
+
+    def __init__(self, message: str, *, retry_after: int, field: str | None = None) -> None:
+        super().__init__(message, field=field)
+        self.retry_after = max(1, int(retry_after))
