@@ -129,7 +129,8 @@ def triage(
                          ("response", level["response_target"].replace("_", " ")),
                          ("paging", level["paging"].replace("_", " "))):
         say(f"  {label:<10} {value}")
-    say(f'  Declare with: warroom declare "TITLE" --sev {proposal["severity"]}', "dim")
+    # Taking command when declaring is what meets an immediate response target.
+    say(f'  Declare with: warroom declare "TITLE" --sev {proposal["severity"]} --commander me', "dim")
 
 
 def register(app: typer.Typer) -> None:

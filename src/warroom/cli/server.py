@@ -40,7 +40,7 @@ def serve(
 
         worker = Worker(runtime)
         worker.start_in_thread()
-    err_console.print(f"Warroom on http://{host}:{port}  (database: {runtime.db.dialect})")
+    err_console.print(f"Warroom on http://{host}:{port}  (database: {runtime.db.location})")
     try:
         uvicorn.run(create_app(runtime), host=host, port=port, log_level="info", access_log=False)
     finally:

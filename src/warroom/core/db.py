@@ -109,6 +109,14 @@ class Database:
         self._writer = threading.Lock() if self.dialect == "sqlite" else None
 
     @property
+    def location(self) -> str:
+        """Where the data is, for people: the SQLite file, or the PostgreSQL server and database."""
+        url = self.engine.url
+        if url.get_backend_name() == "sqlite":
+            return f"sqlite file {url.database}"
+        return f"postgresql {url.host or 'localhost'}:{url.port or 5432}/{url.database}"
+
+    @property
     def dialect(self) -> str:
         return self.engine.dialect.name
 
