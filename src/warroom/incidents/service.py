@@ -50,14 +50,10 @@ def _not_in_future(ctx: Context, moment: datetime | None, field: str) -> datetim
 def _next_number(ctx: Context) -> int:
     # One UPDATE ... RETURNING: the row lock (PostgreSQL) or the write lock (SQLite) makes two
     # concurrent declarations take different numbers, and a rolled-back one gives its number back.
-    number = ctx.db.execute(
+    # The row itself is created by the initial migration.
+    return ctx.db.execute(
         update(Counter).where(Counter.name == "incident").values(value=Counter.value + 1)
-        .returning(Counter.value)).scalar_one_or_none()
-    if number is None:
-        ctx.db.add(Counter(name="incident", value=1))
-        ctx.db.flush()
-        number = 1
-    return number
+        .returning(Counter.value)).scalar_one()
 
 
 def declare(ctx: Context, data: IncidentCreate) -> Incident:
