@@ -83,6 +83,11 @@ class Page:
     session_id: int
     form: FormData | None
 
+    def discard(self) -> None:
+        """Undo what this request wrote so far: a form that failed validation changes nothing,
+        even though the page is re-rendered (and the transaction ends) normally."""
+        self.ctx.db.rollback()
+
 
 def _page(request: Request, form: Form) -> Iterator[Page]:
     runtime = runtime_of(request)

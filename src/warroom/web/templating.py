@@ -37,14 +37,28 @@ def ago(moment: datetime | None, now: datetime) -> str:
         return "in the future"
     if seconds < 60:
         return "just now"
+    return f"{_span(seconds)} ago"
+
+
+def _span(seconds: int) -> str:
     minutes = seconds // 60
     if minutes < 60:
-        return f"{minutes} min ago"
+        return f"{minutes} min"
     hours, minutes = divmod(minutes, 60)
     if hours < 24:
-        return f"{hours} h {minutes} min ago" if minutes else f"{hours} h ago"
+        return f"{hours} h {minutes} min" if minutes else f"{hours} h"
     days, hours = divmod(hours, 24)
-    return f"{days} d {hours} h ago" if hours else f"{days} d ago"
+    return f"{days} d {hours} h" if hours else f"{days} d"
+
+
+def due_in(moment: datetime | None, now: datetime) -> str:
+    """A countdown to a deadline: "due in 12 min", "due in under a minute", "overdue by 3 min"."""
+    if moment is None:
+        return ""
+    seconds = int((moment - now).total_seconds())
+    if seconds >= 0:
+        return "due in under a minute" if seconds < 60 else f"due in {_span(seconds)}"
+    return "overdue" if seconds > -60 else f"overdue by {_span(-seconds)}"
 
 
 def make_templates() -> Jinja2Templates:
@@ -53,4 +67,5 @@ def make_templates() -> Jinja2Templates:
                       trim_blocks=True, lstrip_blocks=True)
     env.filters["localtime"] = localtime
     env.globals["ago"] = ago
+    env.globals["due_in"] = due_in
     return Jinja2Templates(env=env)

@@ -10,31 +10,9 @@ from warroom.users import websessions
 from warroom.web import auth
 from warroom.web.auth import SignedIn
 from warroom.web.dashboard import open_by_severity
-from warroom.web.templating import make_templates
+from warroom.web.rendering import render
 
 router = APIRouter(include_in_schema=False)
-templates = make_templates()
-
-# Our own files only (no inline script or style), never inside another site's frame.
-SECURITY_HEADERS = {
-    "Content-Security-Policy": "default-src 'self'; img-src 'self' data:; frame-ancestors 'none'; "
-                               "form-action 'self'; base-uri 'none'; object-src 'none'",
-    "X-Content-Type-Options": "nosniff",
-    "Referrer-Policy": "same-origin",
-    "Cache-Control": "no-store",
-}
-
-
-def render(request: Request, name: str, status_code: int = 200, page: auth.Page | None = None,
-           headers: dict[str, str] | None = None, **context) -> HTMLResponse:
-    runtime = auth.runtime_of(request)
-    base = {"user": page.user if page else None, "csrf_token": page.csrf_token if page else None,
-            "now": runtime.clock.now(), "tz": page.user.timezone if page else "UTC",
-            "csrf_field": auth.CSRF_FIELD}
-    response = templates.TemplateResponse(request, name, {**base, **context}, status_code=status_code,
-                                          headers=headers)
-    response.headers.update(SECURITY_HEADERS)
-    return response
 
 
 def _signin_form(request: Request, *, email: str = "", error: str | None = None,
