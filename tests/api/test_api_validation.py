@@ -248,7 +248,7 @@ def test_future_times_are_refused(inc, admin, clock):
 
 @pytest.mark.parametrize(("method", "path", "status", "code"), [
     ("GET", "/api/v1/nothing-here", 404, "not_found"),
-    ("GET", "/nothing-here", 404, "not_found"),
+    ("GET", "/v2/nothing-here", 404, "not_found"),
     ("POST", f"{INCIDENT}/explode", 404, "not_found"),
     ("GET", "/api/v2/incidents", 404, "not_found"),
     ("DELETE", "/api/v1/incidents", 405, "method_not_allowed"),
@@ -257,6 +257,13 @@ def test_future_times_are_refused(inc, admin, clock):
 def test_unknown_routes_and_methods_answer_json(world, admin, method, path, status, code):
     for client in (admin.client, world.anonymous):
         assert_error(client.request(method, path), status, code)
+
+
+def test_unknown_pages_outside_the_api_answer_html(world):
+    response = world.anonymous.get("/nothing-here")
+    assert response.status_code == 404
+    assert response.headers["content-type"].startswith("text/html")
+    assert "There is no page here." in response.text
 
 
 def test_missing_things_are_404_naming_what(inc, admin):
