@@ -97,3 +97,23 @@ def test_static_css_is_served(web):
     response = web.anonymous().get("/static/warroom.css")
     assert response.status_code == 200 and "text/css" in response.headers["content-type"]
     assert ":focus-visible" in response.text
+
+
+def test_response_target_counts_down_then_shows_overdue_then_met(world, web, responder):
+    clock = world.runtime.clock
+    waiting = _declare(responder, "Login page errors", "SEV2")  # 15 min target
+    browser = web.browser(responder)
+    clock.advance(minutes=10)
+    section = _sections(browser.get("/").text)["SEV2"]
+    assert "due in 5 min" in section and 'class="overdue"' not in section
+    assert f'href="/incidents/{waiting}"' in section
+    clock.advance(minutes=8)
+    section = _sections(browser.get("/").text)["SEV2"]
+    assert 'class="overdue">overdue by 3 min<' in section
+    r = responder.client.post(f"/api/v1/incidents/{waiting}/roles", json={"role": "commander", "user": "rita"})
+    assert r.status_code in (200, 201), r.text
+    section = _sections(browser.get("/").text)["SEV2"]
+    assert "missed" in section and "overdue by" not in section
+    quick = _declare(responder, "Search is slow", "SEV3", commander="rita")
+    section = _sections(browser.get("/").text)["SEV3"]
+    assert quick in section and ">met<" in section

@@ -64,6 +64,8 @@ def _read_password_stdin() -> str:
     history would show."""
     from warroom.users.passwords import check_strength
 
+    if sys.stdin.isatty():  # typed by a person: hide it and ask twice, as `passwd` does
+        return check_strength(typer.prompt("Password", hide_input=True, confirmation_prompt=True))
     line = sys.stdin.readline()
     return check_strength(line.rstrip("\r\n"))
 

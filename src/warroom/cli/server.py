@@ -31,8 +31,9 @@ def serve(
     with runtime.db.read_session() as session:
         if count_users(session) == 0:
             err_console.print(
-                "[bold]No users yet.[/bold] Create the first admin and a token for the CLI with:\n"
-                "  warroom user create you@example.com --name \"Your Name\" --role admin\n"
+                "[bold]No users yet.[/bold] Create the first admin (type a password for the web app),\n"
+                "and a token for the CLI, with:\n"
+                "  warroom user create you@example.com --name \"Your Name\" --role admin --password-stdin\n"
                 "  export WARROOM_TOKEN=$(warroom token create you@example.com)")
     worker = None
     if not no_worker:
