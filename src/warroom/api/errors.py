@@ -121,6 +121,16 @@ def _describe(error: dict) -> str:
     return message[:1].lower() + message[1:]
 
 
+def first_problem(errors: list[dict]) -> tuple[str | None, str]:
+    """(field, "field must be ...") for the first problem pydantic found: the same wording for API
+    errors and for web forms built from the same schemas."""
+    if not errors:
+        return None, "invalid input"
+    first = _union_error(errors) or errors[0]
+    field = _field_of(tuple(first.get("loc", ())))
+    return field, f"{field} {_describe(first)}" if field else _describe(first)
+
+
 async def _validation_error(_request: Request, exc: RequestValidationError) -> JSONResponse:
     errors = exc.errors()
     first = errors[0] if errors else {"loc": (), "msg": "invalid request"}

@@ -15,6 +15,7 @@ from typing import Annotated
 from urllib.parse import quote
 
 from fastapi import Depends, Request
+from sqlalchemy.orm import SessionTransaction
 from starlette.datastructures import FormData
 
 from warroom.core.context import Context
@@ -82,11 +83,13 @@ class Page:
     csrf_token: str
     session_id: int
     form: FormData | None
+    savepoint: SessionTransaction | None = None
 
     def discard(self) -> None:
         """Undo what this request wrote so far: a form that failed validation changes nothing,
         even though the page is re-rendered (and the transaction ends) normally."""
-        self.ctx.db.rollback()
+        if self.savepoint is not None and self.savepoint.is_active:
+            self.savepoint.rollback()
 
 
 def _page(request: Request, form: Form) -> Iterator[Page]:
@@ -107,7 +110,10 @@ def _page(request: Request, form: Form) -> Iterator[Page]:
             websessions.touch(db, runtime.clock, session.id)
         user = session.user
         ctx = Context(db=db, actor=user, clock=runtime.clock, policy=runtime.policy)
-        yield Page(ctx=ctx, user=user, csrf_token=session.csrf_token, session_id=session.id, form=form)
+        # The route's own writes start here: discard() undoes them and keeps the session's touch.
+        savepoint = db.begin_nested() if writes else None
+        yield Page(ctx=ctx, user=user, csrf_token=session.csrf_token, session_id=session.id, form=form,
+                   savepoint=savepoint)
         session_id = session.id
     if stale and not writes:
         # After the read session closed, so a request never holds two pooled connections.
