@@ -106,7 +106,7 @@ def _page(request: Request, form: Form) -> Iterator[Page]:
         if stale and writes:
             websessions.touch(db, runtime.clock, session.id)
         user = session.user
-        ctx = Context(db=db, actor=user, clock=runtime.clock, policy=runtime.policy)
+        ctx = runtime.context(db, user)
         yield Page(ctx=ctx, user=user, csrf_token=session.csrf_token, session_id=session.id, form=form)
         session_id = session.id
     if stale and not writes:
