@@ -1,5 +1,12 @@
-"""Imports every module that registers timer handlers, so a worker knows them all."""
+"""Wires the domains together at start: timer handlers, outbox transports, and the hooks by which
+one domain reacts to another's events. Every process calls it (Runtime.from_settings does), so a
+web process routes what it records and a worker knows every timer and transport."""
 
 
 def load_all_handlers() -> None:
+    import warroom.comms.reminders  # noqa: F401
+    import warroom.comms.transports  # noqa: F401
     import warroom.incidents.deadlines  # noqa: F401
+    from warroom.comms import routing
+
+    routing.install()

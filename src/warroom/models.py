@@ -3,6 +3,8 @@
 
 def load_all_models() -> None:
     import warroom.catalog.models  # noqa: F401
+    import warroom.comms.models  # noqa: F401
+    import warroom.core.outbox  # noqa: F401
     import warroom.core.timers  # noqa: F401
     import warroom.incidents.models  # noqa: F401
     import warroom.users.models  # noqa: F401

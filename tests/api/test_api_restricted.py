@@ -12,6 +12,8 @@ from types import SimpleNamespace
 import pytest
 from apihelpers import api_routes, assert_error, fill_path
 
+UPDATE = {"whats_happening": "Exports are off.", "who_is_affected": "HR staff.",
+          "what_we_are_doing": "Rotating links.", "next_update_at": "2099-01-01T00:00:00Z"}
 # A valid body per incident route, so a refusal can only be about visibility.
 BODIES: dict[tuple[str, str], dict | None] = {
     ("GET", "/api/v1/incidents/{incident}"): None,
@@ -22,6 +24,10 @@ BODIES: dict[tuple[str, str], dict | None] = {
     ("GET", "/api/v1/incidents/{incident}/timeline"): None,
     ("POST", "/api/v1/incidents/{incident}/timeline"): {"body": "just looking"},
     ("PUT", "/api/v1/incidents/{incident}/timeline/{event_id}/star"): {"starred": False},
+    ("POST", "/api/v1/incidents/{incident}/updates"): UPDATE,
+    ("POST", "/api/v1/incidents/{incident}/updates/preview"): UPDATE,
+    ("GET", "/api/v1/incidents/{incident}/updates"): None,
+    ("GET", "/api/v1/incidents/{incident}/deliveries"): None,
 }
 
 

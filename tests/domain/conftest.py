@@ -17,7 +17,7 @@ from warroom.core.runtime import Runtime
 from warroom.core.timers import Timer
 from warroom.core.timers import pending as pending_timers
 from warroom.incidents import roles, service, timeline
-from warroom.incidents.deadlines import RESPONSE_DUE
+from warroom.incidents.deadlines import RESPONSE_DUE, UPDATE_DUE
 from warroom.incidents.models import Counter, Incident, Participant, RoleAssignment, TimelineEvent
 from warroom.incidents.schemas import IncidentCreate, StatusChange
 from warroom.users.models import User
@@ -42,7 +42,7 @@ class Desk:
     def ctx(self, actor: User | None) -> Iterator[Context]:
         with self.runtime.db.write_session() as session:
             me = session.get(User, actor.id) if actor is not None else None
-            yield Context(db=session, actor=me, clock=self.runtime.clock, policy=self.runtime.policy)
+            yield self.runtime.context(session, me)
 
     @contextmanager
     def reading(self) -> Iterator[Context]:
@@ -85,7 +85,7 @@ class Desk:
     def row(self, ref: str) -> dict[str, Any]:
         """Everything about an incident that a change could touch, as plain values: its columns,
         roles, services, participants, the kinds of its timeline events and its pending
-        response-due timers."""
+        response-due and update-due timers."""
         with self.reading() as ctx:
             incident = service.get_incident(ctx, ref)
             values = {c.key: getattr(incident, c.key) for c in Incident.__table__.columns}
@@ -96,6 +96,7 @@ class Desk:
             values["event_kinds"] = list(ctx.db.scalars(select(TimelineEvent.kind).where(
                 TimelineEvent.incident_id == incident.id).order_by(TimelineEvent.id)))
             values["waiting"] = [t.due_at for t in pending_timers(ctx.db, RESPONSE_DUE, incident.id)]
+            values["update_waiting"] = [t.due_at for t in pending_timers(ctx.db, UPDATE_DUE, incident.id)]
             return values
 
     def events(self, ref: str) -> list[SimpleNamespace]:

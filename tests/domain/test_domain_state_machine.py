@@ -191,17 +191,25 @@ def make_machine(desk, runtime, clock, writers, viewer, visited: set[str]):
         @rule()
         def run_worker(self):
             Worker(runtime).run_once()
-            # The worker may record that the response target was missed (firing its timer); it
-            # never changes the incident itself.
+            # The worker may record that the response target was missed or that a status update is
+            # overdue (firing their timers); it never changes the incident itself.
             before, after = self.row, desk.row(self.ref)
-            unchanged = {"event_kinds": [], "waiting": []}
+            unchanged = {"event_kinds": [], "waiting": [], "update_waiting": []}
             assert {**after, **unchanged} == {**before, **unchanged}
             added = after["event_kinds"][len(before["event_kinds"]):]
+            expected = []
             if before["waiting"] and before["waiting"][0] <= clock.now():
-                assert added == ["response_target_missed"] and after["waiting"] == []
+                assert after["waiting"] == []
                 assert before["acknowledged_at"] is None and is_open(before["status"])
+                expected.append("response_target_missed")
             else:
-                assert added == [] and after["waiting"] == before["waiting"]
+                assert after["waiting"] == before["waiting"]
+            if before["update_waiting"] and before["update_waiting"][0] <= clock.now():
+                assert after["update_waiting"] == [] and is_open(before["status"])
+                expected.append("update_overdue")
+            else:
+                assert after["update_waiting"] == before["update_waiting"]
+            assert sorted(added) == sorted(expected)
             self.row = after
 
         # --- invariants -------------------------------------------------------------------------
@@ -232,6 +240,17 @@ def make_machine(desk, runtime, clock, writers, viewer, visited: set[str]):
                 assert waiting == [], "a response timer is pending for an answered or finished incident"
             else:
                 assert waiting in ([], [self.row["response_due_at"]])
+
+        @invariant()
+        def an_open_incident_owes_an_update_and_a_finished_one_does_not(self):
+            if not self.ref:
+                return
+            row = self.row
+            if is_open(row["status"]):
+                assert row["next_update_due"] is not None
+                assert row["update_waiting"] in ([], [row["next_update_due"]])
+            else:
+                assert row["next_update_due"] is None and row["update_waiting"] == []
 
     return IncidentMachine
 

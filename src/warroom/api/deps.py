@@ -38,7 +38,7 @@ def _context(request: Request, credentials: Credentials) -> Iterator[Context]:
         if stale and writes:
             touch_token(session, token.id, runtime.clock)
         request.state.user = user
-        yield Context(db=session, actor=user, clock=runtime.clock, policy=runtime.policy)
+        yield runtime.context(session, user)
     if stale and not writes:
         # After the read session is closed, so one request never holds two pooled connections.
         with runtime.db.write_session() as write:

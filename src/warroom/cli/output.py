@@ -128,3 +128,31 @@ def parse_when(text: str, option: str, now: datetime | None = None) -> str:
         raise CliError(f"cannot read {value!r} as a time; use {TIME_HELP}", USAGE_ERROR, field=option) from None
     # A naive time is what the viewer's wall clock said; astimezone() attaches the local zone.
     return (moment if moment.tzinfo else moment.astimezone()).isoformat()
+
+
+FUTURE_HELP = "how long from now (30m, 1h, 1h30m), HH:MM (the next time the clock shows it), or ISO 8601"
+FUTURE_RE = re.compile(r"^(?:in\s+)?((?:\d+\s*(?:min|s|m|h|d)\s*)+)$", re.IGNORECASE)
+
+
+def parse_future(text: str, option: str, now: datetime | None = None) -> str:
+    """A time ahead as a person types it ("30m", "in 1h", "14:30") -> aware ISO 8601 for the API."""
+    value = text.strip()
+    now = now or datetime.now(timezone.utc)
+    if match := FUTURE_RE.match(value):
+        seconds = sum(int(n) * UNIT_SECONDS[unit.lower()] for n, unit in RELATIVE_PART_RE.findall(match[1]))
+        return (now + timedelta(seconds=seconds)).isoformat()
+    if match := CLOCK_RE.match(value):
+        try:
+            clock = time(int(match[1]), int(match[2]), int(match[3] or 0))
+        except ValueError:
+            raise CliError(f"{value!r} is not a time of day", USAGE_ERROR, field=option) from None
+        today = now.astimezone().date()
+        moment = datetime.combine(today, clock).astimezone()
+        if moment <= now:  # 00:10 typed at 23:50 means after midnight
+            moment = datetime.combine(today + timedelta(days=1), clock).astimezone()
+        return moment.isoformat()
+    try:
+        moment = datetime.fromisoformat(value)
+    except ValueError:
+        raise CliError(f"cannot read {value!r} as a time; use {FUTURE_HELP}", USAGE_ERROR, field=option) from None
+    return (moment if moment.tzinfo else moment.astimezone()).isoformat()

@@ -8,6 +8,7 @@ from __future__ import annotations
 import os
 import tomllib
 from dataclasses import dataclass, field
+from datetime import timedelta
 from pathlib import Path
 
 from warroom.core.errors import ConfigError
@@ -19,8 +20,27 @@ SETTINGS = {
     "policy_file": "WARROOM_POLICY",
     "url": "WARROOM_URL",
     "token": "WARROOM_TOKEN",
+    "smtp_host": "WARROOM_SMTP_HOST",
+    "smtp_port": "WARROOM_SMTP_PORT",
+    "smtp_user": "WARROOM_SMTP_USER",
+    "smtp_password": "WARROOM_SMTP_PASSWORD",
+    "smtp_starttls": "WARROOM_SMTP_STARTTLS",
+    "smtp_from": "WARROOM_SMTP_FROM",
+    "outbox_max_age": "WARROOM_OUTBOX_MAX_AGE",
 }
+BOOLEANS = {"true": True, "yes": True, "1": True, "on": True, "false": False, "no": False, "0": False,
+            "off": False}
 SUPPORTED_DRIVERS = ("sqlite", "postgresql")
+
+
+@dataclass(frozen=True)
+class SmtpSettings:
+    host: str
+    port: int = 587
+    user: str | None = None
+    password: str | None = field(default=None, repr=False)
+    starttls: bool = True
+    sender: str = "warroom@localhost"
 
 
 @dataclass(frozen=True)
@@ -30,6 +50,8 @@ class Settings:
     policy_file: Path | None = None
     url: str = "http://127.0.0.1:8000"
     token: str | None = None
+    smtp: SmtpSettings | None = None
+    outbox_max_age: timedelta = timedelta(hours=24)
     source: dict[str, str] = field(default_factory=dict, compare=False)
 
 
@@ -117,5 +139,37 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
         policy_file=policy_file,
         url=url,
         token=values.get("token"),
+        smtp=_smtp(values),
+        outbox_max_age=_duration(values.get("outbox_max_age", "24h"), "WARROOM_OUTBOX_MAX_AGE"),
         source=source,
     )
+
+
+def _duration(text: str, setting: str) -> timedelta:
+    from warroom.incidents.policy import parse_duration
+
+    try:
+        value = parse_duration(text)
+    except ValueError as exc:
+        raise ConfigError(setting, str(exc)) from None
+    if value <= timedelta(0):
+        raise ConfigError(setting, "must be longer than zero")
+    return value
+
+
+def _smtp(values: dict[str, str]) -> SmtpSettings | None:
+    """Outgoing mail: None (mail messages wait, then dead-letter) until WARROOM_SMTP_HOST is set."""
+    if not values.get("smtp_host"):
+        return None
+    port_text = values.get("smtp_port", "587")
+    if not port_text.isdigit() or not 0 < int(port_text) < 65536:
+        raise ConfigError("WARROOM_SMTP_PORT", f"must be a port number, got {port_text!r}")
+    starttls_text = values.get("smtp_starttls", "true").strip().lower()
+    if starttls_text not in BOOLEANS:
+        raise ConfigError("WARROOM_SMTP_STARTTLS", f"must be true or false, got {starttls_text!r}")
+    sender = values.get("smtp_from", "warroom@localhost")
+    if "@" not in sender:
+        raise ConfigError("WARROOM_SMTP_FROM", f"must be an e-mail address, got {sender!r}")
+    return SmtpSettings(host=values["smtp_host"], port=int(port_text), user=values.get("smtp_user"),
+                        password=values.get("smtp_password"), starttls=BOOLEANS[starttls_text],
+                        sender=sender)

@@ -21,6 +21,8 @@ class Context:
     actor: User | None  # None only for the system itself (workers, migrations)
     clock: Clock
     policy: SeverityPolicy
+    # Where this Warroom is reached (WARROOM_URL), for links in outgoing messages.
+    base_url: str = "http://127.0.0.1:8000"
     _now: datetime | None = field(default=None, repr=False)
 
     def now(self) -> datetime:

@@ -1,7 +1,12 @@
-"""Incident deadlines: the response target. When it passes with nobody in command, the timeline
-says so (paging and escalation build on the same timer later)."""
+"""Incident deadlines: the response target and the next status update, as durable timers.
+
+When the response target passes with nobody in command, the timeline says so (paging and
+escalation build on the same timer later).
+"""
 
 from __future__ import annotations
+
+from datetime import datetime
 
 from warroom.core import timers
 from warroom.core.clock import iso_utc
@@ -29,3 +34,48 @@ def response_due(ctx: Context, timer: Timer) -> None:
         return
     timeline.record(ctx, incident, "response_target_missed",
                     severity=incident.severity, due_at=iso_utc(incident.response_due_at))
+
+
+# --- update cadence -----------------------------------------------------------------------------------
+# The next status update is due at the sooner of what the last update promised and the severity's
+# cadence. Posting an update (warroom.comms) moves it; a severity change can only bring it closer;
+# resolving ends it. When it passes, the "update due" handlers (warroom.comms.reminders) remind.
+UPDATE_DUE = "incident.update_due"
+
+
+def set_next_update_due(ctx: Context, incident: Incident, due: datetime | None) -> None:
+    incident.next_update_due = due
+    if due is None:
+        timers.cancel(ctx, UPDATE_DUE, incident.id)
+    else:
+        timers.reschedule(ctx, UPDATE_DUE, incident.id, due)
+
+
+def cadence_due(ctx: Context, incident: Incident, since: datetime) -> datetime:
+    level = ctx.policy.level(incident.severity)
+    return since + level.update_every if level else since
+
+
+def after_update(ctx: Context, incident: Incident, promised: datetime | None) -> None:
+    """An update was posted now, promising the next one at `promised` (None: the final one)."""
+    if not is_open(incident.status):
+        set_next_update_due(ctx, incident, None)
+        return
+    due = cadence_due(ctx, incident, ctx.now())
+    set_next_update_due(ctx, incident, min(due, promised) if promised else due)
+
+
+def after_severity_change(ctx: Context, incident: Incident) -> None:
+    """A tighter cadence applies from now; a looser one does not push back what is already owed."""
+    if not is_open(incident.status):
+        return
+    due = cadence_due(ctx, incident, ctx.now())
+    current = incident.next_update_due
+    set_next_update_due(ctx, incident, min(due, current) if current else due)
+
+
+def after_status_change(ctx: Context, incident: Incident, old: str) -> None:
+    if not is_open(incident.status):
+        set_next_update_due(ctx, incident, None)
+    elif not is_open(old):  # reopened: stakeholders are owed an update on the usual cadence
+        set_next_update_due(ctx, incident, cadence_due(ctx, incident, ctx.now()))

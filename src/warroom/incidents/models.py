@@ -61,6 +61,9 @@ class Incident(Base):
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     canceled_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     response_due_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    # The sooner of the last update's promised next update and the severity's cadence; None once
+    # resolved. Set by warroom.comms when updates are posted and severities change.
+    next_update_due: Mapped[datetime | None] = mapped_column(UTCDateTime())
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
     commander: Mapped[User | None] = relationship(foreign_keys=[commander_id], lazy="joined")

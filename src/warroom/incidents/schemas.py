@@ -127,6 +127,9 @@ class IncidentOut(BaseModel):
     response_due_at: datetime
     response_target_met: bool | None = Field(
         description="True if acknowledged by response_due_at, False if not, null while still pending")
+    next_update_due: datetime | None = Field(
+        description="When the next status update is owed: the sooner of the last update's promise and "
+                    "the severity's cadence; null once resolved")
     updated_at: datetime
 
 

@@ -74,7 +74,8 @@ def declare(ctx: Context, data: IncidentCreate) -> Incident:
         labels=_clean_labels(data.labels), links=[link.model_dump() for link in data.links],
         created_by_id=ctx.actor.id if ctx.actor else None, started_at=started_at,
         detected_at=detected_at, declared_at=now, updated_at=now,
-        response_due_at=ctx.policy.response_due(level.name, now), services=services, roles=[])
+        response_due_at=ctx.policy.response_due(level.name, now), next_update_due=now + level.update_every,
+        services=services, roles=[])
     if not incident.title:
         raise Invalid("title must not be empty", field="title")
     ctx.db.add(incident)
@@ -87,6 +88,7 @@ def declare(ctx: Context, data: IncidentCreate) -> Incident:
         assign_role(ctx, incident, "commander", commander)
     else:
         deadlines.schedule_response_due(ctx, incident)
+    deadlines.set_next_update_due(ctx, incident, incident.next_update_due)
     ctx.db.flush()
     return incident
 
@@ -240,6 +242,7 @@ def change_severity(ctx: Context, incident: Incident, severity: str) -> Incident
         # is history and its target stays what it was.
         incident.response_due_at = ctx.policy.response_due(level.name, ctx.now())
         deadlines.schedule_response_due(ctx, incident)
+    deadlines.after_severity_change(ctx, incident)
     timeline.record(ctx, incident, "severity_changed", starred=True, old=old, new=level.name)
     incident.updated_at = ctx.now()
     ctx.db.flush()
@@ -277,6 +280,7 @@ def change_status(ctx: Context, incident: Incident, change: StatusChange) -> Inc
     incident.status = new
     if not is_open(new):
         deadlines.stop_response_due(ctx, incident)
+    deadlines.after_status_change(ctx, incident, old)
     note = (change.note or "").strip()
     timeline.record(ctx, incident, "status_changed", body=note or resolution, starred=True,
                     old=old, new=new, timestamps=stamped)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
@@ -15,8 +16,14 @@ from warroom.users.service import require_writer
 
 EVENT_KINDS = (
     "declared", "status_changed", "severity_changed", "commander_changed", "role_assigned",
-    "role_removed", "field_edited", "note", "response_target_missed",
+    "role_removed", "field_edited", "note", "response_target_missed", "update_posted", "update_overdue",
 )
+
+# Called with (ctx, incident, event) for every event recorded, in the same transaction: how other
+# domains (communication, paging) react to what happens in an incident without the incident
+# service knowing them.
+RecordHook = Callable[[Context, Incident, TimelineEvent], None]
+on_record: list[RecordHook] = []
 MAX_PAGE = 500
 
 
@@ -28,6 +35,8 @@ def record(ctx: Context, incident: Incident, kind: str, *, body: str = "",
         incident_id=incident.id, kind=kind, actor_id=ctx.actor.id if ctx.actor else None,
         occurred_at=occurred_at or now, recorded_at=now, body=body, data=data, starred=starred)
     ctx.db.add(event)
+    for hook in on_record:
+        hook(ctx, incident, event)
     return event
 
 

@@ -109,7 +109,7 @@ def _page(request: Request, form: Form) -> Iterator[Page]:
         if stale and writes:
             websessions.touch(db, runtime.clock, session.id)
         user = session.user
-        ctx = Context(db=db, actor=user, clock=runtime.clock, policy=runtime.policy)
+        ctx = runtime.context(db, user)
         # The route's own writes start here: discard() undoes them and keeps the session's touch.
         savepoint = db.begin_nested() if writes else None
         yield Page(ctx=ctx, user=user, csrf_token=session.csrf_token, session_id=session.id, form=form,

@@ -1,0 +1,1 @@
+"""Communication: structured status updates, templates, cadence, channels and routing."""
