@@ -8,5 +8,7 @@ def load_all_handlers() -> None:
     import warroom.comms.transports  # noqa: F401
     import warroom.incidents.deadlines  # noqa: F401
     from warroom.comms import routing
+    from warroom.incidents import live
 
     routing.install()
+    live.install()

@@ -7,23 +7,16 @@ WARROOM_URL and WARROOM_TOKEN in the environment, and returns the exit code, std
 from __future__ import annotations
 
 import json
-import socket
 import sys
-import threading
-import time
-from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any
 
 import pytest
-import uvicorn
 from typer.testing import CliRunner
 
-from warroom.api.app import create_app
 from warroom.cli.main import main
 from warroom.core.clock import ManualClock
-from warroom.core.runtime import Runtime
 
 DEFAULT = object()
 
@@ -41,25 +34,6 @@ def nothing_listening() -> str:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return f"http://127.0.0.1:{sock.getsockname()[1]}"
-
-
-@pytest.fixture
-def server_url(runtime: Runtime) -> Iterator[str]:
-    sock = socket.socket()
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    sock.bind(("127.0.0.1", 0))
-    port = sock.getsockname()[1]
-    server = uvicorn.Server(uvicorn.Config(create_app(runtime), log_level="warning", lifespan="off"))
-    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 10
-    while not server.started:
-        assert thread.is_alive() and time.monotonic() < deadline, "test server did not start"
-        time.sleep(0.01)
-    yield f"http://127.0.0.1:{port}"
-    server.should_exit = True
-    thread.join(10)
-    sock.close()
 
 
 @dataclass

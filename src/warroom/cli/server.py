@@ -43,7 +43,9 @@ def serve(
         worker.start_in_thread()
     err_console.print(f"Warroom on http://{host}:{port}  (database: {runtime.db.location})")
     try:
-        uvicorn.run(create_app(runtime), host=host, port=port, log_level="info", access_log=False)
+        # Live pages hold connections open: give them 3 s to finish, then close them, on shutdown.
+        uvicorn.run(create_app(runtime), host=host, port=port, log_level="info", access_log=False,
+                    timeout_graceful_shutdown=3)
     finally:
         if worker is not None:
             worker.stop()

@@ -29,14 +29,17 @@ SECURITY_HEADERS = {
 }
 
 
+def base_context(runtime, user, csrf_token: str | None) -> dict:
+    """What every template may use; also for fragments rendered outside a request (live.py)."""
+    return {"user": user, "csrf_token": csrf_token, "now": runtime.clock.now(),
+            "tz": user.timezone if user else "UTC", "csrf_field": auth.CSRF_FIELD,
+            "can_act": bool(user and user.role != "viewer"), "is_admin": bool(user and user.role == "admin"),
+            "sev_rank": {level.name: min(rank, 3) for rank, level in enumerate(runtime.policy.severities)}}
+
+
 def render(request: Request, name: str, status_code: int = 200, page: auth.Page | None = None,
            headers: dict[str, str] | None = None, **context) -> HTMLResponse:
-    runtime = auth.runtime_of(request)
-    base = {"user": page.user if page else None, "csrf_token": page.csrf_token if page else None,
-            "now": runtime.clock.now(), "tz": page.user.timezone if page else "UTC",
-            "csrf_field": auth.CSRF_FIELD, "can_act": bool(page and page.user.role != "viewer"),
-            "is_admin": bool(page and page.user.role == "admin"),
-            "sev_rank": {level.name: min(rank, 3) for rank, level in enumerate(runtime.policy.severities)}}
+    base = base_context(auth.runtime_of(request), page.user if page else None, page.csrf_token if page else None)
     response = templates.TemplateResponse(request, name, {**base, **context}, status_code=status_code,
                                           headers=headers)
     response.headers.update(SECURITY_HEADERS)

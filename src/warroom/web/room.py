@@ -18,7 +18,7 @@ from pydantic import ValidationError
 from warroom.api.errors import first_problem
 
 from warroom.core.errors import Invalid, WarroomError
-from warroom.incidents import roles, service, timeline
+from warroom.incidents import live, roles, service, timeline
 from warroom.incidents.lifecycle import is_open
 from warroom.incidents.models import Incident
 from warroom.incidents.roles import ROLES
@@ -65,7 +65,7 @@ def render_room(request: Request, page: Page, incident: Incident, *, error: str 
                  starred="1" if view["starred"] else None)
     return render(
         request, "room.html", page=page, status_code=status_code, active="incidents", incident=incident,
-        level=level, events=events, move_labels=move_label, view=view, error=error, here=here, describe=describe,
+        level=level, events=events, move_labels=move_label, live_after=live.last_event_id(ctx.db, incident.id), view=view, error=error, here=here, describe=describe,
         role_names=ROLE_NAMES, supporting=[r for r in ROLES if r != "commander"],
         people=[u for u in list_users(ctx.db) if u.can_write], is_open=is_open(incident.status),
         severities=ctx.policy.severities,

@@ -18,14 +18,9 @@
   source.addEventListener("timeline", function (message) {
     if (window.warroomInsertEvent) window.warroomInsertEvent(message.data);
   });
-  source.addEventListener("starred", function (message) {
-    var data = JSON.parse(message.data);
-    var item = document.getElementById("event-" + data.id);
-    if (item && data.html) {
-      var holder = document.createElement("ol");
-      holder.innerHTML = data.html.trim();
-      item.replaceWith(holder.firstElementChild);
-    }
+  source.addEventListener("signed-out", function () {
+    source.close();
+    say("signed out: reload to sign in", false);
   });
   window.addEventListener("pagehide", function () { source.close(); });
 })();
