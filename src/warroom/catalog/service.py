@@ -47,3 +47,4 @@ def find_services(db: Session, names: list[str], *, field: str = "services") -> 
         raise Invalid(f"unknown service(s): {', '.join(missing)}; create them first in the service catalog "
                       "(warroom services create NAME, or POST /api/v1/services)", field=field)
     return result
+

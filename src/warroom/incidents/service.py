@@ -287,3 +287,14 @@ def change_status(ctx: Context, incident: Incident, change: StatusChange) -> Inc
     incident.updated_at = ctx.now()
     ctx.db.flush()
     return incident
+
+
+def open_counts_by_service(ctx: Context) -> dict[str, int]:
+    """Service name -> how many open incidents the viewer may see name it."""
+    rows = ctx.db.execute(
+        select(Service.name, func.count(Incident.id))
+        .join(incident_services, incident_services.c.service_id == Service.id)
+        .join(Incident, Incident.id == incident_services.c.incident_id)
+        .where(Incident.status.in_(OPEN_STATUSES), visible_clause(ctx.actor))
+        .group_by(Service.name))
+    return {name: count for name, count in rows}

@@ -59,3 +59,16 @@ def verify_password(user: User | None, password: str) -> bool:
     if _hasher.check_needs_rehash(stored):
         user.password_hash = _hasher.hash(password)
     return True
+
+
+def change_own_password(ctx: Context, current: str, new: str, repeated: str) -> User:
+    """The signed-in user replaces their password: the current one is required, the new one twice.
+    Every browser session ends (set_password); the caller opens a fresh one for this browser."""
+    user = ctx.actor
+    if user is None:
+        raise Forbidden("sign in to change your password")
+    if not verify_password(user, current):
+        raise Invalid("the current password is not right", field="current_password")
+    if new != repeated:
+        raise Invalid("the two new passwords differ", field="new_password")
+    return set_password(ctx, user, new)

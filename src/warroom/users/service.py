@@ -162,3 +162,17 @@ def touch_token(db: Session, token_id: int, clock: Clock) -> None:
     token = db.get(ApiToken, token_id)
     if token is not None:
         token.last_used_at = clock.now()
+
+
+def update_profile(ctx: Context, user: User, *, name: str | None = None, timezone: str | None = None) -> User:
+    """A user changes their own name and timezone (admins anyone's)."""
+    if ctx.actor is not None and ctx.actor.id != user.id:
+        require_admin(ctx)
+    if name is not None:
+        if not name.strip() or len(name.strip()) > 200:
+            raise Invalid("name must be 1 to 200 characters", field="name")
+        user.name = name.strip()
+    if timezone is not None:
+        user.timezone = validate_timezone(timezone.strip())
+    ctx.db.flush()
+    return user
