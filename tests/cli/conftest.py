@@ -7,6 +7,7 @@ WARROOM_URL and WARROOM_TOKEN in the environment, and returns the exit code, std
 from __future__ import annotations
 
 import json
+import socket
 import sys
 from dataclasses import dataclass
 from datetime import datetime, timezone

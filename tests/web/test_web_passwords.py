@@ -6,7 +6,7 @@ import sys
 
 import pytest
 from argon2 import PasswordHasher
-from conftest import PASSWORD
+from conftest import PASSWORD, csrf_of
 from sqlalchemy import select
 from typer.testing import CliRunner
 
@@ -96,3 +96,22 @@ def test_cli_refuses_a_short_password_and_changes_nothing(world, web, database_u
     code, _, err = _cli(database_url, tmp_path, "user", "password", "nobody@example.com", "--password-stdin",
                         input=PASSWORD + "\n")
     assert code == 1 and "no such user" in err
+
+
+def test_cli_prints_an_invite_link_that_works_once(world, web, database_url, tmp_path):
+    code, _, err = _cli(database_url, tmp_path, "user", "create", "ina@example.com", "--name", "Ina")
+    assert code == 0, err
+    code, out, err = _cli(database_url, tmp_path, "user", "invite", "ina@example.com", "--base-url",
+                          "https://warroom.example.com/")
+    assert code == 0, err
+    link = out.strip()
+    assert link.startswith("https://warroom.example.com/invite/") and "\n" not in link
+    path = link.removeprefix("https://warroom.example.com")
+    browser = web.anonymous()
+    form = browser.get(path)
+    assert form.status_code == 200 and "Welcome, Ina" in form.text
+    done = browser.post(path, {"csrf_token": csrf_of(form.text), "password": PASSWORD, "repeat_password": PASSWORD})
+    assert done.status_code == 303
+    assert web.anonymous().get(path).status_code == 410
+    code, _, err = _cli(database_url, tmp_path, "user", "invite", "nobody@example.com")
+    assert code == 1 and "nobody@example.com" in err

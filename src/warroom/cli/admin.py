@@ -91,6 +91,21 @@ def user_password(
         console.print(f"Password set for {user.email}; their browser sessions were signed out.")
 
 
+@user_app.command("invite")
+def user_invite(
+    email: str,
+    base_url: str = typer.Option(None, "--base-url", help="Where people reach Warroom; default WARROOM_URL."),
+) -> None:
+    """Print a single-use link (valid 72 h) that lets the user set their web password."""
+    from warroom.users import invites
+    from warroom.users import service as users
+
+    with system_context() as ctx:
+        user = users.find_user(ctx.db, email)
+        created = invites.create_invite(ctx, user)
+    print(created.url(base_url or ctx.base_url))
+
+
 @user_app.command("list")
 def user_list(json_out: bool = typer.Option(False, "--json")) -> None:
     """List users."""

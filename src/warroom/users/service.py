@@ -8,14 +8,14 @@ import secrets
 from datetime import timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import delete, func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from warroom.core.clock import Clock
 from warroom.core.context import Context
 from warroom.core.errors import Conflict, Forbidden, Invalid, NotFound, Unauthorized, WarroomError
-from warroom.users.models import ROLES, ApiToken, User
+from warroom.users.models import ROLES, ApiToken, User, WebSession
 
 EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 HANDLE_RE = re.compile(r"^[a-z0-9][a-z0-9._-]{0,63}$")
@@ -174,5 +174,34 @@ def update_profile(ctx: Context, user: User, *, name: str | None = None, timezon
         user.name = name.strip()
     if timezone is not None:
         user.timezone = validate_timezone(timezone.strip())
+    ctx.db.flush()
+    return user
+
+
+def _other_active_admins(ctx: Context, user: User) -> int:
+    return len([u for u in list_users(ctx.db) if u.is_admin and u.id != user.id])
+
+
+def set_role(ctx: Context, user: User, role: str) -> User:
+    require_admin(ctx)
+    if role not in ROLES:
+        raise Invalid(f"unknown role {role!r}; allowed: {', '.join(ROLES)}", field="role")
+    if user.is_admin and role != "admin" and _other_active_admins(ctx, user) == 0:
+        raise Conflict("this is the last admin; make someone else admin first", field="role")
+    user.role = role
+    ctx.db.flush()
+    return user
+
+
+def set_active(ctx: Context, user: User, active: bool) -> User:
+    """Deactivate (signs them out everywhere, tokens stop working) or reactivate a user."""
+    require_admin(ctx)
+    if active:
+        user.deactivated_at = None
+    elif user.deactivated_at is None:
+        if user.is_admin and _other_active_admins(ctx, user) == 0:
+            raise Conflict("this is the last admin; make someone else admin first", field="user")
+        user.deactivated_at = ctx.now()
+        ctx.db.execute(delete(WebSession).where(WebSession.user_id == user.id))
     ctx.db.flush()
     return user
