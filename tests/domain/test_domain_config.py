@@ -186,3 +186,23 @@ def test_the_runtime_loads_the_policy_file(tmp_path):
         assert runtime.db.dialect == "sqlite"
     finally:
         runtime.db.dispose()
+
+
+def test_smtp_and_outbox_settings(tmp_path):
+    from datetime import timedelta
+
+    from warroom.core.config import load_settings as load
+
+    base = {"WARROOM_DATA_DIR": str(tmp_path)}
+    assert load(base).smtp is None and load(base).outbox_max_age == timedelta(hours=24)
+    settings = load({**base, "WARROOM_SMTP_HOST": "mail.example.com", "WARROOM_SMTP_PORT": "2525",
+                     "WARROOM_SMTP_STARTTLS": "no", "WARROOM_SMTP_FROM": "ops@example.com",
+                     "WARROOM_OUTBOX_MAX_AGE": "2h"})
+    assert (settings.smtp.host, settings.smtp.port, settings.smtp.starttls) == ("mail.example.com", 2525, False)
+    assert settings.outbox_max_age == timedelta(hours=2)
+    assert "password" not in repr(settings.smtp) or "None" in repr(settings.smtp)
+    for name, value in (("WARROOM_SMTP_PORT", "smtp"), ("WARROOM_SMTP_STARTTLS", "maybe"),
+                        ("WARROOM_SMTP_FROM", "nobody"), ("WARROOM_OUTBOX_MAX_AGE", "soon")):
+        with pytest.raises(ConfigError) as refused:
+            load({**base, "WARROOM_SMTP_HOST": "mail.example.com", name: value})
+        assert refused.value.setting == name

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
 from warroom.core.clock import Clock
@@ -23,6 +23,8 @@ class Context:
     policy: SeverityPolicy
     # Where this Warroom is reached (WARROOM_URL), for links in outgoing messages.
     base_url: str = "http://127.0.0.1:8000"
+    # How long outgoing messages are retried before they are dead-lettered (WARROOM_OUTBOX_MAX_AGE).
+    outbox_max_age: timedelta = timedelta(hours=24)
     _now: datetime | None = field(default=None, repr=False)
 
     def now(self) -> datetime:

@@ -139,8 +139,9 @@ def new_key() -> str:
 
 
 def enqueue(ctx: Context, transport_name: str, *, target: dict[str, Any], payload: dict[str, Any],
-            subject: tuple[str, int] | None = None, max_age: timedelta = DEFAULT_MAX_AGE) -> OutboxMessage:
+            subject: tuple[str, int] | None = None, max_age: timedelta | None = None) -> OutboxMessage:
     """Add a message to the caller's transaction: sent only if, and soon after, it commits."""
+    max_age = max_age or ctx.outbox_max_age
     if transport_name not in _transports:
         raise ValueError(f"no transport {transport_name!r}")  # a programming error, not user input
     now = ctx.now()
@@ -153,8 +154,9 @@ def enqueue(ctx: Context, transport_name: str, *, target: dict[str, Any], payloa
     return message
 
 
-def retry(ctx: Context, message_id: int, max_age: timedelta = DEFAULT_MAX_AGE) -> OutboxMessage:
+def retry(ctx: Context, message_id: int, max_age: timedelta | None = None) -> OutboxMessage:
     """Give a dead message another full window (an admin's action); it keeps its key."""
+    max_age = max_age or ctx.outbox_max_age
     message = ctx.db.get(OutboxMessage, message_id)
     if message is None:
         raise NotFound(f"no outbox message {message_id}", field="message")

@@ -31,7 +31,7 @@ class Runtime:
 
     def context(self, session, actor) -> Context:
         return Context(db=session, actor=actor, clock=self.clock, policy=self.policy,
-                       base_url=self.settings.url.rstrip("/"))
+                       base_url=self.settings.url.rstrip("/"), outbox_max_age=self.settings.outbox_max_age)
 
     def system_context(self, session) -> Context:
         """A context acting as the system: for admin commands on the server's own database."""
