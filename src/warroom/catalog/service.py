@@ -9,8 +9,8 @@ from sqlalchemy.orm import Session
 
 from warroom.catalog.models import Service
 from warroom.core.context import Context
-from warroom.core.errors import Conflict, Invalid
-from warroom.users.service import require_writer
+from warroom.core.errors import Conflict, Invalid, NotFound
+from warroom.users.service import require_admin, require_writer
 
 NAME_RE = re.compile(r"^[a-z0-9][a-z0-9._-]{0,99}$")
 
@@ -26,6 +26,32 @@ def create_service(ctx: Context, *, name: str, description: str = "", owning_tea
                       created_at=ctx.now())
     ctx.db.add(service)
     ctx.db.flush()
+    return service
+
+
+def _text(value: str, field: str, limit: int) -> str:
+    value = value.strip()
+    if len(value) > limit:
+        raise Invalid(f"{field.replace('_', ' ')} is longer than {limit} characters", field=field)
+    return value
+
+
+def update_service(ctx: Context, service: Service, *, description: str | None = None,
+                   owning_team: str | None = None) -> Service:
+    """Change what a service is and who owns it (admins only; the name is its identity and stays)."""
+    require_admin(ctx)
+    if description is not None:
+        service.description = _text(description, "description", 2000)
+    if owning_team is not None:
+        service.owning_team = _text(owning_team, "owning_team", 100)
+    ctx.db.flush()
+    return service
+
+
+def get_service(db: Session, service_id: int) -> Service:
+    service = db.get(Service, service_id)
+    if service is None:
+        raise NotFound(f"no service {service_id}", field="service")
     return service
 
 

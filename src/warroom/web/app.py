@@ -13,12 +13,13 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from warroom.core.errors import WarroomError
 from warroom.web import (auth, catalog_pages, declare, incident_list, invites, live, people, profile,
-                         room, views)
+                         room, updates_pages, views)
 from warroom.web.rendering import render
 from warroom.web.templating import STATIC
 
 MACHINE_PREFIXES = ("/api/", "/v2/", "/hooks/", "/openapi.json", "/docs", "/redoc", "/healthz")
-PAGE_ROUTERS = (views, incident_list, declare, room, live, catalog_pages, people, profile, invites)
+PAGE_ROUTERS = (views, incident_list, declare, room, updates_pages, live, catalog_pages, people, profile,
+                invites)
 
 
 def is_page(request: Request) -> bool:

@@ -54,8 +54,15 @@ def _link(ref: str, **params) -> str:
 
 
 def render_room(request: Request, page: Page, incident: Incident, *, error: str | None = None,
-                status_code: int = 200) -> HTMLResponse:
+                status_code: int = 200, update_input: dict | None = None,
+                update_preview: dict | None = None) -> HTMLResponse:
+    from warroom.web.updates_pages import update_form  # it builds on this module
+
     ctx, view = page.ctx, _timeline_view(request)
+    form = update_form(ctx, incident)
+    if update_input:
+        form["values"] = {**form["values"], **{k: v for k, v in update_input.items() if k != "audience"}}
+        form["audience"] = update_input.get("audience", "internal")
     events = timeline.list_events(ctx, incident, newest_first=view["order"] == "newest", limit=PAGE_SIZE + 1,
                                   after_id=view["cursor"], starred_only=view["starred"])
     more = events[PAGE_SIZE - 1].id if len(events) > PAGE_SIZE else None
@@ -68,7 +75,7 @@ def render_room(request: Request, page: Page, incident: Incident, *, error: str 
         level=level, events=events, move_labels=move_label, live_after=live.last_event_id(ctx.db, incident.id), view=view, error=error, here=here, describe=describe,
         role_names=ROLE_NAMES, supporting=[r for r in ROLES if r != "commander"],
         people=[u for u in list_users(ctx.db) if u.can_write], is_open=is_open(incident.status),
-        severities=ctx.policy.severities,
+        severities=ctx.policy.severities, update=form, update_preview=update_preview,
         order_links={o: _link(incident.ref, order=o if o == "oldest" else None,
                               starred="1" if view["starred"] else None) for o in ("newest", "oldest")},
         starred_link=_link(incident.ref, order=view["order"] if view["order"] == "oldest" else None,

@@ -1,0 +1,49 @@
+"""Status updates from the room: preview, post, pre-filled form, cadence shown, deliveries."""
+
+from __future__ import annotations
+
+import re
+
+from conftest import csrf_of
+
+PARTS = {"whats_happening": "Card payments fail.", "who_is_affected": "EU customers.",
+         "what_we_are_doing": "Rolling back."}
+
+
+def test_preview_then_post_then_the_form_starts_from_the_last_update(world, web, admin, responder):
+    r = responder.client.post("/api/v1/incidents", json={"title": "Checkout is down", "severity": "SEV1",
+                                                         "commander": "rita"})
+    ref = r.json()["ref"]
+    browser = web.browser(responder)
+    room = browser.get(f"/incidents/{ref}").text
+    assert "No update yet" in room and "due in 30 min" in room  # SEV1: an update every 30 min
+    token = csrf_of(room)
+    preview = browser.post(f"/incidents/{ref}/updates", {"csrf_token": token, "action": "preview",
+                                                        "audience": "public", "next_in": "15", **PARTS})
+    assert preview.status_code == 200
+    assert "Preview (initial); nothing was sent yet." in preview.text and "Investigating: Checkout is down" in preview.text
+    assert responder.client.get(f"/api/v1/incidents/{ref}/updates").json() == []
+    posted = browser.post(f"/incidents/{ref}/updates", {"csrf_token": token, "action": "post", "next_in": "15",
+                                                       **PARTS})
+    assert posted.status_code == 303
+    [update] = responder.client.get(f"/api/v1/incidents/{ref}/updates").json()
+    assert update["kind"] == "initial" and update["whats_happening"] == "Card payments fail."
+    room = browser.get(f"/incidents/{ref}").text
+    assert "due in 15 min" in room  # the promise is sooner than the cadence
+    assert re.search(r'id="u-happening"[^>]*>Card payments fail\.</textarea>', room)
+    assert "Internal update posted" in room
+    dashboard = browser.get("/").text
+    assert "due in 15 min" in dashboard
+
+
+def test_bad_updates_show_the_reason_keep_the_words_and_post_nothing(world, web, responder):
+    ref = responder.client.post("/api/v1/incidents", json={"title": "Checkout is down", "severity": "SEV2"}).json()["ref"]
+    browser = web.browser(responder)
+    token = csrf_of(browser.get(f"/incidents/{ref}").text)
+    missing = browser.post(f"/incidents/{ref}/updates", {"csrf_token": token, "action": "post", "next_in": "30",
+                                                        **{**PARTS, "who_is_affected": ""}})
+    assert missing.status_code == 422 and "who_is_affected must not be empty" in missing.text
+    assert "Card payments fail." in missing.text
+    no_next = browser.post(f"/incidents/{ref}/updates", {"csrf_token": token, "action": "post", **PARTS})
+    assert no_next.status_code == 422 and "next_update_at is required" in no_next.text
+    assert responder.client.get(f"/api/v1/incidents/{ref}/updates").json() == []
