@@ -72,7 +72,7 @@ def free_port() -> int:
 
 
 @contextmanager
-def warroom_server(env: dict[str, str], log_path: Path) -> Iterator[str]:
+def warroom_server(env: dict[str, str], log_path: Path, *, worker: bool = False) -> Iterator[str]:
     """Run `warroom serve --no-worker` on a free 127.0.0.1 port until the block ends; yields its base URL.
 
     The server is always stopped (SIGTERM, then SIGKILL after a grace period), even on errors or Ctrl-C.
@@ -81,7 +81,8 @@ def warroom_server(env: dict[str, str], log_path: Path) -> Iterator[str]:
     base_url = f"http://127.0.0.1:{port}"
     with open(log_path, "w", encoding="utf-8") as log:
         process = subprocess.Popen(
-            [warroom_executable(), "serve", "--no-worker", "--host", "127.0.0.1", "--port", str(port)],
+            [warroom_executable(), "serve", *([] if worker else ["--no-worker"]), "--host", "127.0.0.1",
+             "--port", str(port)],
             env=env, stdout=log, stderr=subprocess.STDOUT)
         try:
             _wait_healthy(process, base_url, log_path)
