@@ -60,11 +60,12 @@ def start_receiver() -> Receiver:
             receiver = holder["r"]
             with receiver.arrived:
                 receiver.requests.append(received)
-                if receiver.respond is not None:
-                    status, text = receiver.respond(received)
-                else:
+                respond = receiver.respond
+                if respond is None:
                     status, text = receiver.answers.pop(0) if receiver.answers else receiver.default
                 receiver.arrived.notify_all()
+            if respond is not None:  # may block (a slow receiver): outside the lock
+                status, text = respond(received)
             payload = text.encode()
             self.send_response(status)
             self.send_header("content-type", "application/json" if text.startswith("{") else "text/plain")
