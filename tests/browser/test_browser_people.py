@@ -47,3 +47,14 @@ def test_admin_pages_fit_a_phone(seed, signed_in):
     for path in ("/admin/users", "/services", "/profile"):
         page.goto(path)
         assert page.evaluate("document.documentElement.scrollWidth") <= 375, path
+
+
+def test_an_admin_edits_who_owns_a_service(seed, signed_in):
+    name = seed.service()
+    page = signed_in(seed.person("admin"))
+    page.get_by_role("link", name="Services").click()
+    row = page.locator("li.incident", has_text=name)
+    row.locator("summary").click()
+    row.get_by_label("Owning team").fill("Checkout squad")
+    row.get_by_role("button", name=f"Save {name}").click()
+    expect(page.locator("li.incident", has_text=name).locator("dl")).to_contain_text("Checkout squad")

@@ -8,7 +8,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy.engine import make_url
 
-from warroom.incidents import live
+from warroom.incidents import live, service, timeline
 
 
 @pytest.mark.postgres_only
@@ -21,7 +21,6 @@ def test_a_notification_is_sent_on_commit_and_never_on_rollback(desk, runtime, r
     with psycopg.connect(url, autocommit=True) as listener:
         listener.execute(f"LISTEN {live.CHANNEL}")
         with pytest.raises(RuntimeError), desk.ctx(rita) as ctx:
-            from warroom.incidents import service, timeline
             timeline.add_note(ctx, service.get_incident(ctx, ref), "never committed")
             raise RuntimeError("rolled back")
         assert list(listener.notifies(timeout=0.5)) == []
@@ -69,3 +68,23 @@ def test_events_since_skips_sent_and_catches_late_commits_of_lower_ids(desk, run
         assert found == [second]
         later = now + live.LATE_COMMIT_WINDOW + timedelta(seconds=1)
         assert live.events_since(db, incident_id, start, third, {first, third}, later) == []
+
+
+def test_starred_ids_are_the_incidents_starred_events_now(desk, runtime, rita):
+    ref, other = desk.declare(rita), desk.declare(rita, "Search is slow")
+    first, second = desk.note(rita, ref, "a"), desk.note(rita, ref, "b")
+    elsewhere = desk.note(rita, other, "c")
+    with runtime.db.read_session() as db:
+        already = live.starred_ids(db, desk.row(ref)["id"])  # e.g. "declared" is a key event
+    assert first not in already and second not in already
+    with desk.ctx(rita) as ctx:
+        timeline.set_starred(ctx, service.get_incident(ctx, ref), second, True)
+        timeline.set_starred(ctx, service.get_incident(ctx, other), elsewhere, True)
+    with runtime.db.read_session() as db:
+        assert live.starred_ids(db, desk.row(ref)["id"]) == already | {second}
+    with desk.ctx(rita) as ctx:
+        incident = service.get_incident(ctx, ref)
+        timeline.set_starred(ctx, incident, first, True)
+        timeline.set_starred(ctx, incident, second, False)
+    with runtime.db.read_session() as db:
+        assert live.starred_ids(db, desk.row(ref)["id"]) == already | {first}

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-from datetime import timedelta
 
 from conftest import csrf_of
 
@@ -94,3 +93,22 @@ def test_admins_revoke_someone_elses_token(world, web, admin, responder):
     r = boss.post(f"/admin/users/{responder.user.id}/tokens/{token_id}/revoke", {"csrf_token": csrf_of(page)})
     assert r.status_code == 303
     assert responder.client.get("/api/v1/users/me").status_code == 401
+
+
+def test_the_users_list_shows_role_timezone_last_seen_and_tokens(world, web, admin, responder, viewer):
+    world.runtime.clock.advance(minutes=30)
+    responder.client.get("/api/v1/users/me")  # Rita's token is used now: she was seen 30 min after T0
+    world.runtime.clock.advance(minutes=30)
+    boss = web.browser(admin)
+    html = boss.get("/admin/users").text
+    rows = {name: row for name, row in re.findall(r'href="/admin/users/\d+">([^<]+)</a>(.*?)</li>', html, re.S)}
+    assert set(rows) == {"Ada", "Rita", "Victor"}
+    assert "responder" in rows["Rita"] and "UTC" in rows["Rita"]
+    assert "30 min ago" in rows["Rita"] and "just now" in rows["Ada"]
+    assert "unknown" in rows["Victor"]  # never signed in, token never used
+    assert re.search(r"<dt>Tokens</dt><dd>1</dd>", rows["Rita"])
+    token_id = responder.client.get("/api/v1/tokens").json()[0]["id"]
+    boss.post(f"/admin/users/{responder.user.id}/tokens/{token_id}/revoke", {"csrf_token": csrf_of(html)})
+    html = boss.get("/admin/users").text
+    rita = re.search(r'>Rita</a>(.*?)</li>', html, re.S).group(1)
+    assert re.search(r"<dt>Tokens</dt><dd>0</dd>", rita)

@@ -133,13 +133,53 @@ def test_timeline_order_starred_filter_and_pages(world, web, responder):
     assert "note 3" in starred and "note 4" not in starred and "All events" in starred
 
 
-def test_star_toggle(world, web, responder):
+def _starred(person, ref, event_id) -> bool:
+    items = person.client.get(f"/api/v1/incidents/{ref}/timeline").json()["items"]
+    return next(e["starred"] for e in items if e["id"] == event_id)
+
+
+def test_star_toggle_keeps_the_view_and_answers_javascript_with_the_event(world, web, responder, viewer):
     ref = _declare(responder)
     event_id = responder.client.post(f"/api/v1/incidents/{ref}/timeline", json={"body": "x"}).json()["id"]
     browser = web.browser(responder)
+    token = csrf_of(browser.get(f"/incidents/{ref}?order=oldest").text)
+    star = f"/incidents/{ref}/events/{event_id}/star"
+    r = browser.post(star, {"csrf_token": token, "starred": "1", "back": f"/incidents/{ref}?order=oldest"})
+    assert r.status_code == 303 and r.headers["location"] == f"/incidents/{ref}?order=oldest"
+    assert _starred(responder, ref, event_id)
+    # a `back` elsewhere (another site, another incident) is not followed
+    for elsewhere in ("//evil.example/x", "/incidents/INC-12", "/admin/users"):
+        r = browser.post(star, {"csrf_token": token, "starred": "1", "back": elsewhere})
+        assert r.headers["location"] == f"/incidents/{ref}", elsewhere
+    fragment = browser.client.post(star, data={"csrf_token": token, "starred": "0", "back": f"/incidents/{ref}?order=oldest"},
+                                   headers={"X-Warroom-Fragment": "1"})
+    assert fragment.status_code == 200 and not _starred(responder, ref, event_id)
+    item = fragment.text.strip()
+    assert item.startswith(f'<li class="event event-note" id="event-{event_id}"') and 'aria-pressed="false"' in item
+    assert f'name="back" value="/incidents/{ref}?order=oldest"' in item
+    missing = browser.client.post(f"/incidents/{ref}/events/99999/star", data={"csrf_token": token, "starred": "1"},
+                                  headers={"X-Warroom-Fragment": "1"})
+    assert missing.status_code == 404 and "no event 99999" in missing.text
+    # viewers: a starred marker, no toggle, and their star POST is refused
+    browser.post(star, {"csrf_token": token, "starred": "1"})
+    watcher = web.browser(viewer)
+    html = watcher.get(f"/incidents/{ref}").text
+    assert 'title="key event"' in html and "star-form" not in html
+    assert watcher.post(star, {"csrf_token": watcher.csrf(), "starred": "0"}).status_code == 403
+    assert _starred(responder, ref, event_id)
+
+
+def test_the_room_and_the_note_fragment_render_an_event_identically(world, web, responder):
+    ref = _declare(responder)
+    browser = web.browser(responder)
     token = csrf_of(browser.get(f"/incidents/{ref}").text)
-    assert browser.post(f"/incidents/{ref}/events/{event_id}/star", {"csrf_token": token, "starred": "1"}).status_code == 303
-    assert any(e["starred"] for e in responder.client.get(f"/api/v1/incidents/{ref}/timeline").json()["items"] if e["id"] == event_id)
+    fragment = browser.client.post(f"/incidents/{ref}/notes", data={"csrf_token": token, "body": "Same <b>markup</b>"},
+                                   headers={"X-Warroom-Fragment": "1"}).text.strip()
+    assert "&lt;b&gt;markup&lt;/b&gt;" in fragment  # escaped
+    event_id = _event_ids(fragment)[0]
+    room = browser.get(f"/incidents/{ref}").text
+    match = re.search(rf'<li class="event[^"]*" id="event-{event_id}".*?</li>', room, re.S)
+    assert match and match.group(0) == fragment
 
 
 def test_viewers_see_no_forms_and_their_posts_are_refused(world, web, responder, viewer):

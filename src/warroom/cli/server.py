@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import gc
+
 import typer
 
 from warroom.cli.output import console, err_console
@@ -44,8 +46,13 @@ def serve(
     err_console.print(f"Warroom on http://{host}:{port}  (database: {runtime.db.location})")
     try:
         # Live pages hold connections open: give them 3 s to finish, then close them, on shutdown.
-        uvicorn.run(create_app(runtime), host=host, port=port, log_level="info", access_log=False,
-                    timeout_graceful_shutdown=3)
+        app = create_app(runtime)
+        # Everything loaded at start lives as long as the process: freezing it keeps the garbage
+        # collector from walking it on every full collection (those pauses were the slow tail of
+        # the heavy pages, bench/web_pages.py).
+        gc.collect()
+        gc.freeze()
+        uvicorn.run(app, host=host, port=port, log_level="info", access_log=False, timeout_graceful_shutdown=3)
     finally:
         if worker is not None:
             worker.stop()

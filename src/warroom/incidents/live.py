@@ -38,8 +38,9 @@ def _notify(ctx: Context, incident: Incident, _event: TimelineEvent) -> None:
 
 
 def install() -> None:
-    if _notify not in timeline.on_record:
-        timeline.on_record.append(_notify)
+    for hooks in (timeline.on_record, timeline.on_starred):
+        if _notify not in hooks:
+            hooks.append(_notify)
 
 
 def last_event_id(db: Session, incident_id: int) -> int:
@@ -54,6 +55,13 @@ def events_since(db: Session, incident_id: int, start_id: int, after_id: int, se
         TimelineEvent.incident_id == incident_id, TimelineEvent.id > start_id,
         or_(TimelineEvent.id > after_id, TimelineEvent.recorded_at >= now - LATE_COMMIT_WINDOW))
     return [e for e in db.scalars(query.order_by(TimelineEvent.id)) if e.id not in sent]
+
+
+def starred_ids(db: Session, incident_id: int) -> set[int]:
+    """The incident's starred events now: a stream compares it with the last check to send star changes
+    (starring changes no row other than the event's own flag, so there is nothing newer to look for)."""
+    return set(db.scalars(select(TimelineEvent.id).where(TimelineEvent.incident_id == incident_id,
+                                                         TimelineEvent.starred.is_(True))))
 
 
 class Hub:

@@ -103,11 +103,11 @@ def _clean_labels(labels: list[str]) -> list[str]:
     return list(dict.fromkeys(label.strip() for label in labels if label.strip()))
 
 
-def _base_query():
-    return select(Incident).options(
-        selectinload(Incident.services),
-        selectinload(Incident.roles).joinedload(RoleAssignment.user),
-    )
+def _base_query(*, with_roles: bool = True):
+    options = [selectinload(Incident.services)]
+    if with_roles:
+        options.append(selectinload(Incident.roles).joinedload(RoleAssignment.user))
+    return select(Incident).options(*options)
 
 
 def get_incident(ctx: Context, ref: str | int) -> Incident:
@@ -162,9 +162,10 @@ def _filter_clauses(ctx: Context, filters: IncidentFilter) -> list[Any]:
     return clauses
 
 
-def list_incidents(ctx: Context, filters: IncidentFilter, *, limit: int = 50,
-                   cursor: str | None = None) -> tuple[list[Incident], int, str | None]:
-    """Newest first. Returns the page, the total matching, and the cursor of the next page."""
+def list_incidents(ctx: Context, filters: IncidentFilter, *, limit: int = 50, cursor: str | None = None,
+                   with_roles: bool = True) -> tuple[list[Incident], int, str | None]:
+    """Newest first. Returns the page, the total matching, and the cursor of the next page.
+    Lists that show only the commander (the web's) skip loading the other roles."""
     if not 1 <= limit <= MAX_PAGE:
         raise Invalid(f"limit must be between 1 and {MAX_PAGE}", field="limit")
     clauses = _filter_clauses(ctx, filters)
@@ -177,7 +178,7 @@ def list_incidents(ctx: Context, filters: IncidentFilter, *, limit: int = 50,
     # Ids first (from the index), then whole rows for the page only: sorting every match as a full
     # row made the open list read ~1,500 rows to return 50 (bench/seeded.py).
     page = page.order_by(Incident.id.desc()).limit(limit + 1).correlate(None)
-    query = _base_query().where(Incident.id.in_(page)).order_by(Incident.id.desc())
+    query = _base_query(with_roles=with_roles).where(Incident.id.in_(page)).order_by(Incident.id.desc())
     items = list(ctx.db.scalars(query))
     next_cursor = str(items[limit - 1].id) if len(items) > limit else None
     return items[:limit], total, next_cursor

@@ -24,6 +24,8 @@ EVENT_KINDS = (
 # service knowing them.
 RecordHook = Callable[[Context, Incident, TimelineEvent], None]
 on_record: list[RecordHook] = []
+# Called with (ctx, incident, event) when an event is starred or unstarred (live pages re-render it).
+on_starred: list[RecordHook] = []
 MAX_PAGE = 500
 
 
@@ -82,4 +84,6 @@ def set_starred(ctx: Context, incident: Incident, event_id: int, starred: bool) 
         raise NotFound(f"no event {event_id} in {incident.ref}", field="event")
     event.starred = starred
     ctx.db.flush()
+    for hook in on_starred:
+        hook(ctx, incident, event)
     return event

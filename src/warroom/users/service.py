@@ -5,7 +5,8 @@ from __future__ import annotations
 import hashlib
 import re
 import secrets
-from datetime import timedelta
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlalchemy import delete, func, or_, select
@@ -101,6 +102,32 @@ def find_user(db: Session, ref: str | int, *, field: str = "user",
 
 def list_users(db: Session) -> list[User]:
     return list(db.scalars(select(User).where(User.deactivated_at.is_(None)).order_by(User.id)))
+
+
+@dataclass(frozen=True)
+class Activity:
+    """What the users list shows beside a person: when they were last seen and their live tokens."""
+
+    last_seen_at: datetime | None
+    tokens: int
+
+
+def list_all_users(ctx: Context) -> list[tuple[User, Activity]]:
+    """Every user, deactivated ones last, for admins. Last seen is the latest of a web session's
+    last request and an API token's last use; sessions end on sign-out, so it is only "if known"."""
+    require_admin(ctx)
+    seen = dict(ctx.db.execute(select(WebSession.user_id, func.max(WebSession.last_seen_at))
+                               .group_by(WebSession.user_id)).all())
+    used = dict(ctx.db.execute(select(ApiToken.user_id, func.max(ApiToken.last_used_at))
+                               .group_by(ApiToken.user_id)).all())
+    live = dict(ctx.db.execute(select(ApiToken.user_id, func.count(ApiToken.id))
+                               .where(ApiToken.revoked_at.is_(None)).group_by(ApiToken.user_id)).all())
+    people = ctx.db.scalars(select(User).order_by(User.deactivated_at.is_not(None), User.name, User.id))
+    result = []
+    for user in people:
+        times = [t for t in (seen.get(user.id), used.get(user.id)) if t is not None]
+        result.append((user, Activity(max(times) if times else None, live.get(user.id, 0))))
+    return result
 
 
 def hash_token(token: str) -> str:
@@ -205,3 +232,18 @@ def set_active(ctx: Context, user: User, active: bool) -> User:
         ctx.db.execute(delete(WebSession).where(WebSession.user_id == user.id))
     ctx.db.flush()
     return user
+
+
+def other_sessions(db: Session, user: User, current_session_id: int) -> int:
+    """How many other browsers are signed in as this user."""
+    return db.scalar(select(func.count(WebSession.id)).where(
+        WebSession.user_id == user.id, WebSession.id != current_session_id)) or 0
+
+
+def sign_out_elsewhere(ctx: Context, user: User, current_session_id: int) -> int:
+    """End every web session of the user but the current one (a lost phone, a shared computer)."""
+    if ctx.actor is not None and ctx.actor.id != user.id:
+        require_admin(ctx)
+    ended = ctx.db.execute(delete(WebSession).where(WebSession.user_id == user.id,
+                                                    WebSession.id != current_session_id))
+    return ended.rowcount or 0

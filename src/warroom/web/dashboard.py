@@ -28,7 +28,7 @@ class Dashboard:
 def open_by_severity(ctx: Context) -> Dashboard:
     """Most severe first, newest first within a level. Restricted incidents the viewer may not see
     are not there: list_incidents applies the visibility rules."""
-    incidents, total, _ = list_incidents(ctx, IncidentFilter(statuses=["open"]), limit=MAX_PAGE)
+    incidents, total, _ = list_incidents(ctx, IncidentFilter(statuses=["open"]), limit=MAX_PAGE, with_roles=False)
     groups = {level.name: SeverityGroup(level.name, level.label, level.criteria, rank)
               for rank, level in enumerate(ctx.policy.severities)}
     for incident in incidents:

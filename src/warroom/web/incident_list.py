@@ -34,7 +34,8 @@ def incidents_page(request: Request, page: SignedIn) -> HTMLResponse:
         service=chosen["service"] or None, text=chosen["q"] or None)
     error = None
     try:
-        items, total, next_cursor = list_incidents(page.ctx, filters, limit=PAGE_SIZE, cursor=cursor)
+        items, total, next_cursor = list_incidents(page.ctx, filters, limit=PAGE_SIZE, cursor=cursor,
+                                                   with_roles=False)
     except Invalid as exc:
         items, total, next_cursor, error = [], 0, None, exc.message
     keep = {k: v for k, v in chosen.items() if v}

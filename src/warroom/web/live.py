@@ -2,21 +2,25 @@
 
 Each new event is one `event: timeline` message whose data is the event's HTML, rendered with the
 same `_event.html` as the page, for the viewer (their timezone, their star buttons). `id:` is the
-event id, so a reconnecting browser resumes with Last-Event-ID. The stream holds no database
-connection while it waits: each check is a short read session. It ends when the browser goes away,
-the sign-in session ends, or the server shuts down.
+event id, so a reconnecting browser resumes with Last-Event-ID. An event starred or unstarred by
+someone is sent again as `event: starred` (no id), for the page to replace in place. The stream
+holds no database connection while it waits: each check is a short read session. It ends when the
+browser goes away, the sign-in session ends, or the server shuts down (`warroom serve` gives open
+streams 3 s, then closes them).
 """
 
 from __future__ import annotations
 
 import asyncio
 import time
+from typing import NamedTuple
 
 import anyio
 from fastapi import APIRouter, Request
 from fastapi.responses import StreamingResponse
 
 from warroom.incidents import live, service
+from warroom.incidents.models import TimelineEvent
 from warroom.users import websessions
 from warroom.web import auth
 from warroom.web.auth import SignedIn
@@ -37,9 +41,22 @@ def hub_of(request: Request) -> live.Hub:
     return state.live_hub
 
 
-def sse(event: str, event_id: int, data: str) -> str:
+class Found(NamedTuple):
+    events: list[tuple[int, str]]  # new timeline events: (id, HTML)
+    restarred: list[tuple[int, str]]  # events starred or unstarred since the last check, re-rendered
+    starred: set[int]  # the starred ids now, for the next comparison
+
+
+def sse(event: str, event_id: int | None, data: str) -> str:
     lines = "".join(f"data: {line}\n" for line in data.splitlines() or [""])
-    return f"id: {event_id}\nevent: {event}\n{lines}\n"
+    head = f"id: {event_id}\n" if event_id is not None else ""
+    return f"{head}event: {event}\n{lines}\n"
+
+
+def render_event(context: dict, incident, event: TimelineEvent) -> str:
+    """One event's HTML as the room shows it, for the viewer whose `base_context` this is."""
+    return templates.get_template("_event.html").render(
+        {**context, "event": event, "incident": incident, "describe": describe})
 
 
 def _start_after(request: Request) -> int:
@@ -57,35 +74,45 @@ def live_timeline(request: Request, ref: str, page: SignedIn) -> StreamingRespon
     runtime = auth.runtime_of(request)
     hub = hub_of(request)
     after = _start_after(request) or live.last_event_id(page.ctx.db, incident_id)
+    starred_at_start = live.starred_ids(page.ctx.db, incident_id)
 
-    def fetch(floor: int, sent: set[int], check_session: bool) -> list[tuple[int, str]] | None:
+    def fetch(floor: int, sent: set[int], starred: set[int], check_session: bool) -> Found | None:
         with runtime.db.read_session() as db:
             if check_session and websessions.find_session(db, runtime.clock, cookie) is None:
                 return None
             ctx = runtime.context(db, db.get(type(page.user), user_id))
             current = service.get_incident(ctx, incident_id)
             context = base_context(runtime, ctx.actor, csrf_token)
-            return [(e.id, templates.get_template("_event.html").render(
-                        {**context, "event": e, "incident": current, "describe": describe}))
-                    for e in live.events_since(db, incident_id, after, floor, sent, runtime.clock.now())]
+            new = live.events_since(db, incident_id, after, floor, sent, runtime.clock.now())
+            now_starred = live.starred_ids(db, incident_id)
+            # Stars changed since the last check (a new event already carries its star).
+            flipped = sorted((starred ^ now_starred) - {e.id for e in new})
+            flipped_events = [db.get(TimelineEvent, event_id) for event_id in flipped]
+            return Found([(e.id, render_event(context, current, e)) for e in new],
+                         [(e.id, render_event(context, current, e)) for e in flipped_events if e is not None],
+                         now_starred)
 
     async def stream():
         wake = hub.subscribe(incident_id)
-        floor, sent = after, set()
+        floor, sent, starred = after, set(), starred_at_start
         beat = checked = time.monotonic()
         try:
             yield "retry: 2000\n\n"
             while not await request.is_disconnected():
                 recheck = time.monotonic() - checked > RECHECK_SESSION_SECONDS
-                found = await anyio.to_thread.run_sync(fetch, floor, sent, recheck)
+                found = await anyio.to_thread.run_sync(fetch, floor, sent, starred, recheck)
                 if found is None:
                     yield "event: signed-out\ndata: \n\n"
                     return
                 checked = time.monotonic() if recheck else checked
-                for event_id, html in found:
+                for event_id, html in found.events:
                     yield sse("timeline", event_id, html)
                     sent.add(event_id)
                     floor = max(floor, event_id)
+                for _event_id, html in found.restarred:
+                    # No `id:` line: Last-Event-ID stays the last timeline event sent.
+                    yield sse("starred", None, html)
+                starred = found.starred
                 if len(sent) > 2000:
                     sent = {i for i in sent if i > floor - 500}
                 try:

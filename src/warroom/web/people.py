@@ -5,13 +5,11 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
-from sqlalchemy import select
-
 from warroom.core.errors import NotFound, WarroomError
 from warroom.users import invites
 from warroom.users.models import ROLES, User
-from warroom.users.service import (create_user, list_tokens, require_admin, revoke_token, set_active,
-                                   set_role)
+from warroom.users.service import (create_user, list_all_users, list_tokens, require_admin, revoke_token,
+                                   set_active, set_role)
 from warroom.web.auth import Page, SignedIn
 from warroom.web.profile import timezones
 from warroom.web.rendering import form_value, render
@@ -19,15 +17,10 @@ from warroom.web.rendering import form_value, render
 router = APIRouter(include_in_schema=False)
 
 
-def _all_users(page: Page) -> list[User]:
-    return list(page.ctx.db.scalars(select(User).order_by(User.deactivated_at.is_not(None), User.name)))
-
-
 def _list(request: Request, page: Page, *, values: dict | None = None, error: str | None = None,
           status_code: int = 200) -> HTMLResponse:
-    require_admin(page.ctx)
     return render(request, "admin_users.html", page=page, status_code=status_code, active="admin",
-                  people=_all_users(page), roles=ROLES, timezones=timezones(), values=values or {}, error=error)
+                  people=list_all_users(page.ctx), roles=ROLES, timezones=timezones(), values=values or {}, error=error)
 
 
 def _user(page: Page, user_id: int) -> User:

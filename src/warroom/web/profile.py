@@ -10,9 +10,11 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from warroom.core.errors import WarroomError
 from warroom.users import passwords, websessions
-from warroom.users.service import create_token, list_tokens, revoke_token, update_profile
+from warroom.users.service import (create_token, list_tokens, other_sessions, revoke_token, sign_out_elsewhere,
+                                   update_profile)
 from warroom.web import auth
 from warroom.web.auth import Page, SignedIn
+from warroom.web.invites import set_session_cookie
 from warroom.web.rendering import form_value, render
 
 router = APIRouter(include_in_schema=False)
@@ -27,7 +29,8 @@ def _page(request: Request, page: Page, *, error: str | None = None, notice: str
           new_token: str | None = None, status_code: int = 200) -> HTMLResponse:
     return render(request, "profile.html", page=page, status_code=status_code, active="profile",
                   timezones=timezones(), tokens=list_tokens(page.ctx.db, page.user), error=error,
-                  notice=notice, new_token=new_token)
+                  notice=notice, new_token=new_token,
+                  other_sessions=other_sessions(page.ctx.db, page.user, page.session_id))
 
 
 @router.get("/profile", response_class=HTMLResponse)
@@ -63,8 +66,7 @@ def change_password(request: Request, page: SignedIn) -> Response:
     runtime = auth.runtime_of(request)
     opened = websessions.open_session(page.ctx.db, runtime.clock, page.user)
     response = RedirectResponse("/profile?changed=1", status_code=303)
-    auth.set_cookie(response, request, auth.SESSION_COOKIE, opened.token,
-                    max_age=int(websessions.ABSOLUTE_TIMEOUT.total_seconds()))
+    set_session_cookie(response, request, opened.token)
     return response
 
 
@@ -81,3 +83,9 @@ def new_token(request: Request, page: SignedIn) -> Response:
 @router.post("/profile/tokens/{token_id}/revoke")
 def revoke(request: Request, token_id: int, page: SignedIn) -> Response:
     return _try(request, page, lambda: revoke_token(page.ctx, token_id), "Token revoked.")
+
+
+@router.post("/profile/sessions/others")
+def sign_out_others(request: Request, page: SignedIn) -> Response:
+    return _try(request, page, lambda: sign_out_elsewhere(page.ctx, page.user, page.session_id),
+                "Signed out everywhere else.")

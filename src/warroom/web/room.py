@@ -74,7 +74,8 @@ def render_room(request: Request, page: Page, incident: Incident, *, error: str 
         request, "room.html", page=page, status_code=status_code, active="incidents", incident=incident,
         level=level, events=events, move_labels=move_label, live_after=live.last_event_id(ctx.db, incident.id), view=view, error=error, here=here, describe=describe,
         role_names=ROLE_NAMES, supporting=[r for r in ROLES if r != "commander"],
-        people=[u for u in list_users(ctx.db) if u.can_write], is_open=is_open(incident.status),
+        people=sorted((u for u in list_users(ctx.db) if u.can_write), key=lambda u: u.name.casefold()),
+        is_open=is_open(incident.status),
         severities=ctx.policy.severities, update=form, update_preview=update_preview,
         order_links={o: _link(incident.ref, order=o if o == "oldest" else None,
                               starred="1" if view["starred"] else None) for o in ("newest", "oldest")},
@@ -89,12 +90,14 @@ def room(request: Request, ref: str, page: SignedIn) -> HTMLResponse:
     return render_room(request, page, service.get_incident(page.ctx, ref))
 
 
+def _back_path(page: Page, incident: Incident) -> str:
+    """The room as it was shown (order, filter), from the form's `back`; never another page."""
+    back, room = safe_next(form_value(page, "back")), f"/incidents/{incident.ref}"
+    return back if back == room or back.startswith(room + "?") else room
+
+
 def _back(page: Page, incident: Incident) -> RedirectResponse:
-    """Back to the room as it was shown (order, filter), after the change."""
-    back = safe_next(form_value(page, "back"))
-    if not back.startswith(f"/incidents/{incident.ref}"):
-        back = f"/incidents/{incident.ref}"
-    return RedirectResponse(back, status_code=303)
+    return RedirectResponse(_back_path(page, incident), status_code=303)
 
 
 def _act(request: Request, page: Page, ref: str, action) -> Response:
@@ -178,11 +181,21 @@ def add_note(request: Request, ref: str, page: SignedIn) -> Response:
     if wants_fragment:
         page.ctx.db.flush()
         return render(request, "_event.html", page=page, status_code=201, event=event, incident=incident,
-                      describe=describe)
+                      describe=describe, here=_back_path(page, incident))
     return _back(page, incident)
 
 
 @router.post("/incidents/{ref}/events/{event_id}/star")
 def star(request: Request, ref: str, event_id: int, page: SignedIn) -> Response:
-    return _act(request, page, ref, lambda incident: timeline.set_starred(
-        page.ctx, incident, event_id, form_value(page, "starred") == "1"))
+    starred = form_value(page, "starred") == "1"
+    if request.headers.get(FRAGMENT_HEADER) != "1":
+        return _act(request, page, ref, lambda incident: timeline.set_starred(page.ctx, incident, event_id, starred))
+    # room.js: answer with the event re-rendered, so the star flips in place without a reload.
+    incident = service.get_incident(page.ctx, ref)
+    try:
+        event = timeline.set_starred(page.ctx, incident, event_id, starred)
+    except WarroomError as exc:
+        page.discard()
+        return PlainTextResponse(exc.message, status_code=exc.http_status)
+    return render(request, "_event.html", page=page, event=event, incident=incident, describe=describe,
+                  here=_back_path(page, incident))

@@ -62,7 +62,9 @@ def due_in(moment: datetime | None, now: datetime) -> str:
 
 
 def make_templates() -> Jinja2Templates:
-    env = Environment(loader=FileSystemLoader(str(TEMPLATES)),
+    # Templates ship with the package and do not change while the server runs: no mtime check per
+    # include (the room includes one per timeline event).
+    env = Environment(loader=FileSystemLoader(str(TEMPLATES)), auto_reload=False,
                       autoescape=select_autoescape(["html", "xml"], default_for_string=True),
                       trim_blocks=True, lstrip_blocks=True)
     env.filters["localtime"] = localtime

@@ -27,6 +27,30 @@
     return item;
   };
 
+  // Stars flip in place: the server answers with the event re-rendered. Without JavaScript the
+  // star form posts normally and the room comes back where it was.
+  timeline.addEventListener("submit", function (event) {
+    var starForm = event.target.closest(".star-form");
+    if (!starForm) return;
+    event.preventDefault();
+    var item = starForm.closest("li.event");
+    fetch(starForm.action, {method: "POST", body: new FormData(starForm), credentials: "same-origin",
+                            headers: {"X-Warroom-Fragment": "1"}})
+      .then(function (response) {
+        return response.text().then(function (text) {
+          if (!response.ok) throw new Error(text || ("HTTP " + response.status));
+          var holder = document.createElement("ol");
+          holder.innerHTML = text.trim();
+          var fresh = holder.firstElementChild;
+          item.replaceWith(fresh);
+          var button = fresh.querySelector(".star-form button");
+          if (button) button.focus();
+          if (window.warroomRefreshTimes) window.warroomRefreshTimes();
+        });
+      })
+      .catch(function () { starForm.submit(); });  // fall back to the plain post (shows the reason)
+  });
+
   if (!form) return;  // viewers: the timeline still updates live, there is nothing to post
   var box = form.querySelector("textarea[name=body]");
   var errorBox = document.getElementById("note-error");
