@@ -103,6 +103,15 @@ TIME_HELP = ("ISO 8601 (local time unless it has an offset), HH:MM (today, local
              "or how long ago: 10m, 2h, 1h30m, '10m ago'")
 
 
+def _local_at(match: re.Match, value: str, option: str, now: datetime, days: int = 0) -> datetime:
+    """HH:MM[:SS] on the local day `days` from today, with that day's own UTC offset (DST)."""
+    try:
+        clock = time(int(match[1]), int(match[2]), int(match[3] or 0))
+    except ValueError:
+        raise CliError(f"{value!r} is not a time of day", USAGE_ERROR, field=option) from None
+    return datetime.combine(now.astimezone().date() + timedelta(days=days), clock).astimezone()
+
+
 def parse_when(text: str, option: str, now: datetime | None = None) -> str:
     """A time as a person types it -> an aware ISO 8601 string for the API; `option` names the flag."""
     value = text.strip()
@@ -113,14 +122,9 @@ def parse_when(text: str, option: str, now: datetime | None = None) -> str:
         seconds = sum(int(n) * UNIT_SECONDS[unit.lower()] for n, unit in RELATIVE_PART_RE.findall(match[1]))
         return (now - timedelta(seconds=seconds)).isoformat()
     if match := CLOCK_RE.match(value):
-        try:
-            clock = time(int(match[1]), int(match[2]), int(match[3] or 0))
-        except ValueError:
-            raise CliError(f"{value!r} is not a time of day", USAGE_ERROR, field=option) from None
-        today = now.astimezone().date()
-        moment = datetime.combine(today, clock).astimezone()
+        moment = _local_at(match, value, option, now)
         if moment > now:  # 23:50 typed just after midnight means last night
-            moment = datetime.combine(today - timedelta(days=1), clock).astimezone()
+            moment = _local_at(match, value, option, now, days=-1)
         return moment.isoformat()
     try:
         moment = datetime.fromisoformat(value)
@@ -142,14 +146,9 @@ def parse_future(text: str, option: str, now: datetime | None = None) -> str:
         seconds = sum(int(n) * UNIT_SECONDS[unit.lower()] for n, unit in RELATIVE_PART_RE.findall(match[1]))
         return (now + timedelta(seconds=seconds)).isoformat()
     if match := CLOCK_RE.match(value):
-        try:
-            clock = time(int(match[1]), int(match[2]), int(match[3] or 0))
-        except ValueError:
-            raise CliError(f"{value!r} is not a time of day", USAGE_ERROR, field=option) from None
-        today = now.astimezone().date()
-        moment = datetime.combine(today, clock).astimezone()
+        moment = _local_at(match, value, option, now)
         if moment <= now:  # 00:10 typed at 23:50 means after midnight
-            moment = datetime.combine(today + timedelta(days=1), clock).astimezone()
+            moment = _local_at(match, value, option, now, days=1)
         return moment.isoformat()
     try:
         moment = datetime.fromisoformat(value)

@@ -133,5 +133,10 @@ def set_cookie(response, request: Request, name: str, value: str, max_age: int |
                         secure=is_https(request))
 
 
+def set_session_cookie(response, request: Request, token: str) -> None:
+    """Signs this browser in with a freshly opened web session (sign-in, invite, password change)."""
+    set_cookie(response, request, SESSION_COOKIE, token, max_age=int(websessions.ABSOLUTE_TIMEOUT.total_seconds()))
+
+
 def clear_cookie(response, request: Request, name: str) -> None:
     response.delete_cookie(name, path="/", httponly=True, samesite="lax", secure=is_https(request))

@@ -14,13 +14,6 @@ from warroom.web.rendering import render
 router = APIRouter(include_in_schema=False)
 
 
-def set_session_cookie(response: Response, request: Request, token: str) -> None:
-    """Signs this browser in with a freshly opened web session (invite redeemed, password changed).
-    TODO(lead): belongs in web/auth.py beside set_cookie, for /signin to use too."""
-    auth.set_cookie(response, request, auth.SESSION_COOKIE, token,
-                    max_age=int(websessions.ABSOLUTE_TIMEOUT.total_seconds()))
-
-
 def _form(request: Request, token: str, *, name: str, error: str | None = None,
           status_code: int = 200) -> HTMLResponse:
     csrf = request.cookies.get(auth.PRE_SESSION_COOKIE) or auth.new_pre_session_token()
@@ -62,6 +55,6 @@ def set_password(request: Request, token: str, form: auth.Form) -> Response:
             name = invites.find_open_invite(db, runtime.clock, token).user.name
         return _form(request, token, name=name, error=exc.message, status_code=exc.http_status)
     response = RedirectResponse("/", status_code=303)
-    set_session_cookie(response, request, opened.token)
+    auth.set_session_cookie(response, request, opened.token)
     auth.clear_cookie(response, request, auth.PRE_SESSION_COOKIE)
     return response

@@ -80,13 +80,15 @@ def live_timeline(request: Request, ref: str, page: SignedIn) -> StreamingRespon
         with runtime.db.read_session() as db:
             if check_session and websessions.find_session(db, runtime.clock, cookie) is None:
                 return None
-            ctx = runtime.context(db, db.get(type(page.user), user_id))
-            current = service.get_incident(ctx, incident_id)
-            context = base_context(runtime, ctx.actor, csrf_token)
             new = live.events_since(db, incident_id, after, floor, sent, runtime.clock.now())
             now_starred = live.starred_ids(db, incident_id)
             # Stars changed since the last check (a new event already carries its star).
             flipped = sorted((starred ^ now_starred) - {e.id for e in new})
+            if not new and not flipped:  # the usual poll: nothing to render
+                return Found([], [], now_starred)
+            ctx = runtime.context(db, db.get(type(page.user), user_id))
+            current = service.get_incident(ctx, incident_id)
+            context = base_context(runtime, ctx.actor, csrf_token)
             flipped_events = [db.get(TimelineEvent, event_id) for event_id in flipped]
             return Found([(e.id, render_event(context, current, e)) for e in new],
                          [(e.id, render_event(context, current, e)) for e in flipped_events if e is not None],

@@ -14,7 +14,6 @@ from warroom.users.service import (create_token, list_tokens, other_sessions, re
                                    update_profile)
 from warroom.web import auth
 from warroom.web.auth import Page, SignedIn
-from warroom.web.invites import set_session_cookie
 from warroom.web.rendering import form_value, render
 
 router = APIRouter(include_in_schema=False)
@@ -66,7 +65,7 @@ def change_password(request: Request, page: SignedIn) -> Response:
     runtime = auth.runtime_of(request)
     opened = websessions.open_session(page.ctx.db, runtime.clock, page.user)
     response = RedirectResponse("/profile?changed=1", status_code=303)
-    set_session_cookie(response, request, opened.token)
+    auth.set_session_cookie(response, request, opened.token)
     return response
 
 

@@ -53,8 +53,7 @@ def signin(request: Request, form: auth.Form) -> Response:
     if token is None:
         return _signin_form(request, email=email, error="Wrong email or password.", status_code=401)
     response = RedirectResponse(next_path, status_code=303)
-    auth.set_cookie(response, request, auth.SESSION_COOKIE, token,
-                    max_age=int(websessions.ABSOLUTE_TIMEOUT.total_seconds()))
+    auth.set_session_cookie(response, request, token)
     auth.clear_cookie(response, request, auth.PRE_SESSION_COOKIE)
     return response
 
