@@ -82,6 +82,29 @@ def test_a_worker_killed_mid_delivery_delivers_after_restart_with_the_same_key(d
     assert _statuses(runtime) == ["delivered"]
 
 
+def test_a_worker_stopped_with_sigterm_finishes_and_records_the_send_in_flight(desk, runtime, ada, rita,
+                                                                               receiver, tmp_path):
+    _channel(desk, ada, receiver.url)
+    hold = threading.Event()
+    receiver.respond = lambda request: (hold.wait(30), (200, "ok"))[1]
+    desk.declare(rita)
+    env = {**os.environ, "WARROOM_DATABASE_URL": runtime.settings.database_url, "WARROOM_DATA_DIR": str(tmp_path)}
+    warroom = str(Path(sys.executable).with_name("warroom"))
+    worker = subprocess.Popen([warroom, "worker"], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        receiver.wait_for(1, timeout=60)
+        worker.send_signal(signal.SIGTERM)
+        time.sleep(0.5)
+        assert worker.poll() is None  # still waiting for the receiver's answer
+        hold.set()
+        assert worker.wait(20) == 0
+    finally:
+        if worker.poll() is None:
+            worker.kill()
+    assert _statuses(runtime) == ["delivered"]
+    assert len(receiver.requests) == 1
+
+
 @pytest.mark.postgres_only
 def test_two_workers_deliver_a_thousand_messages_none_twice(desk, runtime, ada, receiver):
     channel_id = _channel(desk, ada, receiver.url)

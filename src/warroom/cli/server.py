@@ -59,7 +59,9 @@ def serve(
 
 
 def worker() -> None:
-    """Fire due deadlines (response targets) without serving HTTP; run any number of them."""
+    """Fire due deadlines and deliver the outbox without serving HTTP; run any number of them.
+
+    SIGTERM or Ctrl-C stops it after the messages being sent are delivered and recorded."""
     from warroom.core.runtime import Runtime
     from warroom.core.worker import Worker
 

@@ -5,6 +5,7 @@ database (timers and messages are claimed with FOR UPDATE SKIP LOCKED, so each i
 from __future__ import annotations
 
 import logging
+import signal
 import threading
 from concurrent.futures import ThreadPoolExecutor
 
@@ -13,6 +14,8 @@ from warroom.core.runtime import Runtime
 from warroom.jobs import load_all_handlers
 
 log = logging.getLogger("warroom.worker")
+# Longer than a transport's HTTP timeout, so a send in flight ends and is recorded before exit.
+STOP_GRACE_SECONDS = 20
 
 
 class Worker:
@@ -75,8 +78,20 @@ class Worker:
                 wakeup.wait(self.poll_seconds)
 
     def run_forever(self) -> None:
+        """Work until SIGTERM or Ctrl-C, then finish the sends in flight and record them: a stopped
+        worker leaves no message leased (which would be sent again only when the lease runs out)."""
+        def stop_gracefully(signum: int, frame: object) -> None:
+            if self._stop.is_set():  # asked twice: stop now
+                raise SystemExit(1)
+            log.info("stopping after the sends in flight (again to stop at once)")
+            self._stop.set()
+
+        for signum in (signal.SIGTERM, signal.SIGINT):
+            signal.signal(signum, stop_gracefully)
         self.start_in_thread()
-        self._stop.wait()
+        while not self._stop.wait(1):
+            pass
+        self.stop()
 
     def start_in_thread(self) -> None:
         for name, loop in (("warroom-timers", self._timers_forever), ("warroom-outbox", self._outbox_forever)):
@@ -88,4 +103,4 @@ class Worker:
         self._stop.set()
         outbox.wakeup_event().set()
         for thread in self._threads:
-            thread.join(timeout=5)
+            thread.join(timeout=STOP_GRACE_SECONDS)
