@@ -14,6 +14,7 @@ def test_checkout_outage_from_declare_to_resolved(cli, admin):
     assert declared.lines[0] == "Declared: INC-1 · SEV1 · triage · Checkout is down"
     assert "commander none" in declared.out
     assert "Next: warroom assign INC-1 commander me" in declared.out
+    assert "Then tell people: warroom update INC-1 --happening" in declared.out
 
     assigned = cli("assign", "INC-1", "commander", "me")
     assert assigned.code == 0, assigned.err
@@ -32,6 +33,7 @@ def test_checkout_outage_from_declare_to_resolved(cli, admin):
     resolved = cli("status", "INC-1", "resolved", "--resolution", "rolled back deploy 4512")
     assert resolved.code == 0, resolved.err
     assert "next: closed, investigating" in resolved.out
+    assert "Next: post the final update: warroom update INC-1" in resolved.out
 
     shown = cli("incidents", "show", "INC-1")
     assert shown.code == 0, shown.err

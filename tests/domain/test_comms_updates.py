@@ -89,6 +89,33 @@ def test_resolving_ends_the_cadence_and_allows_a_final_update(desk, runtime, clo
     assert kind == "resolved" and "This is the final update." in text
 
 
+def prompt(desk, rita, ref):
+    with desk.ctx(rita) as ctx:
+        return updates.update_prompt(ctx, service.get_incident(ctx, ref))
+
+
+def test_the_product_asks_for_the_first_update_then_for_the_final_one(desk, runtime, clock, rita):
+    ref = desk.declare(rita, commander=rita.handle)
+    assert prompt(desk, rita, ref) == "first"
+    post(desk, rita, ref, audience="public", next_update_at=clock.now() + timedelta(minutes=30))
+    assert prompt(desk, rita, ref) is None  # any audience counts as telling people
+    clock.advance(timedelta(minutes=5))
+    desk.status(rita, ref, "resolved", resolution="Rolled back")
+    assert prompt(desk, rita, ref) == "final"
+    clock.advance(timedelta(minutes=1))
+    post(desk, rita, ref, next_update_at=None)
+    assert prompt(desk, rita, ref) is None
+    clock.advance(timedelta(minutes=1))
+    desk.status(rita, ref, "investigating")  # reopened: people were told before
+    assert prompt(desk, rita, ref) is None
+    clock.advance(timedelta(minutes=1))
+    desk.status(rita, ref, "resolved", resolution="Rolled back again")
+    assert prompt(desk, rita, ref) == "final"  # the earlier final update was for the earlier resolution
+    post(desk, rita, ref, next_update_at=None)
+    desk.status(rita, ref, "closed")
+    assert prompt(desk, rita, ref) is None
+
+
 def test_a_higher_severity_brings_the_next_update_closer_a_lower_one_does_not_delay_it(desk, runtime, clock,
                                                                                        rita):
     ref = desk.declare(rita, severity="SEV3")  # every 4 h

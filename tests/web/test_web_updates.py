@@ -47,3 +47,29 @@ def test_bad_updates_show_the_reason_keep_the_words_and_post_nothing(world, web,
     no_next = browser.post(f"/incidents/{ref}/updates", {"csrf_token": token, "action": "post", **PARTS})
     assert no_next.status_code == 422 and "next_update_at is required" in no_next.text
     assert responder.client.get(f"/api/v1/incidents/{ref}/updates").json() == []
+
+
+def test_the_room_asks_for_the_first_update_after_declaring_and_the_final_one_after_resolving(world, web, responder,
+                                                                                               viewer):
+    browser = web.browser(responder)
+    ref = responder.client.post("/api/v1/incidents", json={
+        "title": "Checkout is down", "severity": "SEV2", "summary": "Card payments fail.",
+        "impact": "EU customers.", "commander": "rita"}).json()["ref"]
+    room = browser.get(f"/incidents/{ref}").text
+    assert "Nobody has been told about this incident yet" in room and "is-prompted" in room
+    # The form starts from what the declaration said.
+    assert re.search(r'id="u-happening"[^>]*>Card payments fail\.</textarea>', room)
+    assert re.search(r'id="u-affected"[^>]*>EU customers\.</textarea>', room)
+    assert "Nobody has been told" not in web.browser(viewer).get(f"/incidents/{ref}").text  # viewers cannot post
+    token = csrf_of(room)
+    browser.post(f"/incidents/{ref}/updates", {"csrf_token": token, "action": "post", "next_in": "30", **PARTS})
+    assert "Nobody has been told" not in browser.get(f"/incidents/{ref}").text
+    resolved = responder.client.post(f"/api/v1/incidents/{ref}/status",
+                                     json={"status": "resolved", "resolution": "Rolled back the gateway."})
+    assert resolved.status_code == 200
+    room = browser.get(f"/incidents/{ref}").text
+    assert "Resolved: post the final update." in room
+    assert re.search(r'id="u-doing"[^>]*>Rolled back the gateway\.</textarea>', room)
+    browser.post(f"/incidents/{ref}/updates", {"csrf_token": token, "action": "post", **PARTS})
+    assert [u["kind"] for u in responder.client.get(f"/api/v1/incidents/{ref}/updates").json()] == ["initial", "resolved"]
+    assert "post the final update" not in browser.get(f"/incidents/{ref}").text

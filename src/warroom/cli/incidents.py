@@ -214,6 +214,8 @@ def declare(
     print_summary(incident, "Declared")
     if incident["commander"] is None:
         say(f"  Next: warroom assign {incident['ref']} commander me")
+    say(f"  Then tell people: warroom update {incident['ref']} --happening ... --affected ... --doing ... "
+        f"--next 30m")
 
 
 def list_incidents(
@@ -285,6 +287,9 @@ def status(
         print_json(incident)
         return
     print_summary(incident, "Status changed")
+    if incident["status"] == "resolved":
+        say(f"  Next: post the final update: warroom update {incident['ref']} --happening ... --doing ... "
+            "(no --next)")
 
 
 def sev(

@@ -121,6 +121,21 @@ def last_update(ctx: Context, incident: Incident, audience: str = "internal") ->
         .order_by(StatusUpdate.posted_at.desc(), StatusUpdate.id.desc()).limit(1))
 
 
+def update_prompt(ctx: Context, incident: Incident) -> str | None:
+    """What the product asks of the responders now: "first" (an open incident nobody has told
+    anyone about yet), "final" (resolved, and no final update since), or None."""
+    if is_open(incident.status):
+        told = ctx.db.scalar(select(StatusUpdate.id).where(StatusUpdate.incident_id == incident.id).limit(1))
+        return None if told else "first"
+    if incident.status == "resolved" and incident.resolved_at is not None:
+        # A final update from before a reopening does not count for the later resolution.
+        final = ctx.db.scalar(select(StatusUpdate.id).where(
+            StatusUpdate.incident_id == incident.id, StatusUpdate.kind == "resolved",
+            StatusUpdate.posted_at >= incident.resolved_at).limit(1))
+        return None if final else "final"
+    return None
+
+
 # --- templates --------------------------------------------------------------------------------------
 
 def _template_key(audience: str, kind: str) -> None:

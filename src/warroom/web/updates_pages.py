@@ -34,7 +34,14 @@ def update_form(ctx: Context, incident: Incident) -> dict:
     level = ctx.policy.level(incident.severity)
     minutes = int(level.update_every.total_seconds() // 60) if level else 60
     choices = [c for c in NEXT_CHOICES if int(c[0]) <= minutes] or [NEXT_CHOICES[0]]
-    return {"values": {part: getattr(last, part) if last else "" for part in PARTS},
+    values = {part: getattr(last, part) if last else "" for part in PARTS}
+    prompt = updates.update_prompt(ctx, incident)
+    if prompt == "first":
+        values = {"whats_happening": incident.summary or incident.title, "who_is_affected": incident.impact,
+                  "what_we_are_doing": ""}
+    elif prompt == "final" and incident.resolution:
+        values["what_we_are_doing"] = incident.resolution
+    return {"values": values, "prompt": prompt,
             "audience": "internal", "next_choices": choices, "next_default": choices[-1][0],
             "last": last, "deliveries": deliveries.deliveries_of(ctx, incident)[-20:]}
 
