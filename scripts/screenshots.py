@@ -38,6 +38,8 @@ def create_people(env: dict[str, str]) -> None:
 def seed(database_url: str, data_dir: Path) -> str:
     """A realistic morning: one SEV1 being worked, a few smaller incidents. Returns the SEV1's ref."""
     from warroom.catalog.service import create_service
+    from warroom.comms import channels, updates
+    from warroom.comms.schemas import ChannelIn, RouteIn, UpdateIn
     from warroom.core.clock import ManualClock
     from warroom.core.config import load_settings
     from warroom.core.context import Context
@@ -62,6 +64,14 @@ def seed(database_url: str, data_dir: Path) -> str:
                                   ("search", "Discovery", "Product search and suggestions"),
                                   ("web-frontend", "Web", "The storefront web app")):
             create_service(system, name=name, owning_team=team, description=about)
+        admin = as_user(session, "ada@example.com")
+        channels.create_channel(admin, ChannelIn(name="incident-mail", kind="email",
+                                                 settings={"recipients": ["oncall@example.com", "support-leads@example.com"]},
+                                                 routes=[RouteIn(severities=["SEV1", "SEV2"])]))
+        channels.create_channel(admin, ChannelIn(name="status-bot", kind="webhook",
+                                                 settings={"url": "https://hooks.example.com/warroom"},
+                                                 routes=[RouteIn(events=["update_posted"], audiences=["public"]),
+                                                         RouteIn(events=["declared", "resolved"])]))
     with runtime.db.write_session() as session:
         ctx = as_user(session, "grace@example.com")
         big = declare(ctx, IncidentCreate(
@@ -73,6 +83,8 @@ def seed(database_url: str, data_dir: Path) -> str:
         for minutes, email, action in (
                 (2, "grace@example.com", ("role", "scribe", "linus@example.com")),
                 (3, "grace@example.com", ("status", "investigating")),
+                (5, "grace@example.com", ("update", "Card payments fail with a gateway error in the EU.",
+                                          "Checking this morning's deploys and the gateway's status.")),
                 (6, "linus@example.com", ("note", "Gateway error rate at 38% since 09:12; US unaffected.", True)),
                 (9, "grace@example.com", ("note", "Deploy 2026.11.26-3 of checkout-api went out at 09:10.", False)),
                 (14, "linus@example.com", ("status", "identified")),
@@ -83,6 +95,10 @@ def seed(database_url: str, data_dir: Path) -> str:
             actor = as_user(session, email)
             if action[0] == "role":
                 roles.assign_role(actor, big, action[1], find_user(session, action[2]))
+            elif action[0] == "update":
+                updates.post_update(actor, big, UpdateIn(
+                    whats_happening=action[1], who_is_affected="EU customers paying by card (about 40% of orders).",
+                    what_we_are_doing=action[2], next_update_at=clock.now() + timedelta(minutes=30)))
             elif action[0] == "status":
                 change_status(actor, big, StatusChange(status=action[1]))
             else:
@@ -125,6 +141,17 @@ def shoot(base_url: str, ref: str) -> None:
                 page.screenshot(path=IMAGES / "declare.png", full_page=True)
                 page.goto("/incidents?status=all")
                 page.screenshot(path=IMAGES / "incidents.png")
+        admin = browser.new_context(viewport={"width": 1280, "height": 860}, base_url=base_url).new_page()
+        admin.goto("/signin")
+        admin.get_by_label("Email").fill("ada@example.com")
+        admin.get_by_label("Password").fill(PASSWORD)
+        admin.get_by_role("button", name="Sign in").click()
+        admin.wait_for_url(f"{base_url}/")
+        admin.goto("/admin/channels")
+        admin.screenshot(path=IMAGES / "channels.png", full_page=True)
+        admin.goto("/admin/templates/public/update")
+        admin.get_by_role("button", name="Preview").click()
+        admin.screenshot(path=IMAGES / "template.png", full_page=True)
         browser.close()
 
 

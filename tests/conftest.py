@@ -166,3 +166,13 @@ def server_url(runtime: Runtime) -> Iterator[str]:
     server.should_exit = True
     thread.join(10)
     sock.close()
+
+
+@pytest.fixture
+def receiver():
+    """A real HTTP server on 127.0.0.1 that records what it receives (tests/receivers.py)."""
+    from receivers import start_receiver
+
+    r = start_receiver()
+    yield r
+    r.close()

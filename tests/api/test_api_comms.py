@@ -8,7 +8,6 @@ import pytest
 from apihelpers import assert_error
 from standardwebhooks.webhooks import Webhook
 
-from receivers import start_receiver
 from warroom.core.clock import ManualClock
 from warroom.core.worker import Worker
 
@@ -16,13 +15,6 @@ from warroom.core.worker import Worker
 @pytest.fixture
 def clock() -> ManualClock:
     return ManualClock(datetime.now(timezone.utc).replace(microsecond=0))
-
-
-@pytest.fixture
-def receiver():
-    r = start_receiver()
-    yield r
-    r.close()
 
 
 def later(clock, minutes: int) -> str:
@@ -117,6 +109,12 @@ def test_dead_messages_are_listed_and_retried_by_admins(world, admin, responder,
     receiver.default = (200, "ok")
     Worker(world.runtime).deliver_once()
     assert admin.client.get("/api/v1/outbox", params={"status": "delivered"}).json()[0]["key"] == dead["key"]
+    detail = admin.client.get(f"/api/v1/outbox/{dead['id']}").json()
+    assert detail["status"] == "delivered" and detail["attempts"] == 2
+    assert [(a["number"], a["ok"]) for a in detail["attempts_made"]] == [(1, False), (2, True)]
+    assert "HTTP 404" in detail["attempts_made"][0]["detail"]
+    assert_error(responder.client.get(f"/api/v1/outbox/{dead['id']}"), 403, "forbidden")
+    assert_error(admin.client.get("/api/v1/outbox/999999"), 404, "not_found", "message")
 
 
 def test_channel_test_message(world, admin, receiver):

@@ -10,7 +10,7 @@ from playwright.sync_api import expect
 def test_an_admin_invites_a_new_person_who_sets_a_password_and_is_signed_in(seed, signed_in, new_context):
     ada = seed.person("admin")
     page = signed_in(ada)
-    page.get_by_role("link", name="Users").click()
+    page.get_by_role("link", name="Admin", exact=True).click()
     email = f"{seed.unique('newbie')}@example.com"
     page.get_by_label("Email").fill(email)
     page.get_by_label("Name", exact=True).fill("Nia Newcomer")

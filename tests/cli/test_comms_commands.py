@@ -5,15 +5,7 @@ from __future__ import annotations
 import pytest
 from standardwebhooks.webhooks import Webhook
 
-from receivers import start_receiver
 from warroom.core.worker import Worker
-
-
-@pytest.fixture
-def receiver():
-    r = start_receiver()
-    yield r
-    r.close()
 
 
 def test_update_posts_previews_and_reuses_the_previous_parts(cli, runtime, receiver):
@@ -49,6 +41,12 @@ def test_update_posts_previews_and_reuses_the_previous_parts(cli, runtime, recei
     assert Webhook(secret).verify(first.body, first.headers)["type"] == "incident.update_posted"
     outbox = cli("outbox")
     assert outbox.code == 0 and outbox.out.count("delivered") == 2
+    newest = cli("outbox", "--json").json()[0]
+    shown = cli("outbox", "show", str(newest["id"]))
+    assert shown.code == 0, shown.err
+    assert shown.lines[0] == f"Message {newest['id']} · update_posted → ops-hook · delivered · key {newest['key']}"
+    assert "ok" in shown.out and "HTTP 200" in shown.out
+    assert cli("outbox", "show", "999999").code != 0
 
 
 def test_bad_next_time_is_a_usage_error(cli):

@@ -8,7 +8,7 @@ from datetime import datetime, timezone
 import pytest
 from sqlalchemy import select
 
-from receivers import MailBox, start_receiver
+from receivers import MailBox
 from warroom.comms import channels
 from warroom.comms.schemas import ChannelIn, ChannelPatch
 from warroom.core.clock import ManualClock
@@ -21,13 +21,6 @@ from warroom.core.worker import Worker
 @pytest.fixture
 def clock() -> ManualClock:
     return ManualClock(datetime.now(timezone.utc).replace(microsecond=0))
-
-
-@pytest.fixture
-def receiver():
-    r = start_receiver()
-    yield r
-    r.close()
 
 
 @pytest.fixture

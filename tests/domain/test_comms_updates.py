@@ -188,3 +188,16 @@ def test_templates_that_fail_or_reach_for_internals_are_refused(desk, runtime, a
 def test_only_admins_change_templates(desk, runtime, rita):
     with pytest.raises(Forbidden), desk.ctx(rita) as ctx:
         updates.save_template(ctx, "public", "update", "x", "y")
+
+
+def test_the_documented_variables_are_exactly_what_templates_get(desk, runtime, clock, rita):
+    from warroom.comms import templates
+
+    documented = {name for name, _ in templates.VARIABLES}
+    sample = {f"{group}.{key}" for group, values in templates.SAMPLE.items() if isinstance(values, dict)
+              for key in values} | {k for k, v in templates.SAMPLE.items() if not isinstance(v, dict)}
+    assert documented == sample
+    ref = desk.declare(rita, commander=rita.handle)
+    with desk.ctx(rita) as ctx:
+        real = updates.incident_variables(ctx, service.get_incident(ctx, ref))
+    assert {f"incident.{key}" for key in real} == {name for name in documented if name.startswith("incident.")}

@@ -10,7 +10,6 @@ import pytest
 from sqlalchemy import select
 from standardwebhooks.webhooks import Webhook
 
-from receivers import start_receiver
 from warroom.comms import channels
 from warroom.comms.schemas import ChannelIn, RouteIn
 from warroom.core import outbox
@@ -24,13 +23,6 @@ from warroom.core.worker import Worker
 def clock() -> ManualClock:
     # Receivers check webhook-timestamp against their own clock (5 minutes of tolerance).
     return ManualClock(datetime.now(timezone.utc).replace(microsecond=0))
-
-
-@pytest.fixture
-def receiver():
-    r = start_receiver()
-    yield r
-    r.close()
 
 
 def webhook_channel(desk, admin_user, url: str, **route) -> str:

@@ -14,7 +14,6 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select, update
 
-from receivers import start_receiver
 from warroom.comms import channels
 from warroom.comms.schemas import ChannelIn
 from warroom.core import outbox
@@ -26,13 +25,6 @@ from warroom.core.worker import Worker
 @pytest.fixture
 def clock() -> ManualClock:
     return ManualClock(datetime.now(timezone.utc).replace(microsecond=0))
-
-
-@pytest.fixture
-def receiver():
-    r = start_receiver()
-    yield r
-    r.close()
 
 
 def _channel(desk, admin_user, url: str) -> int:

@@ -17,7 +17,7 @@ def test_non_admins_get_403_on_every_admin_page_and_post(web, responder, admin):
     for path in ("/admin/users", f"/admin/users/{admin.user.id}/role", f"/admin/users/{admin.user.id}/invite"):
         assert browser.post(path, {"csrf_token": token, "role": "viewer", "email": "x@example.com",
                                    "name": "X"}).status_code == 403, path
-    assert ">Users<" not in browser.get("/").text
+    assert ">Admin<" not in browser.get("/").text
 
 
 def test_create_a_user_invite_them_and_they_set_a_password_and_are_signed_in(world, web, admin):

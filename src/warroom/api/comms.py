@@ -11,7 +11,7 @@ from warroom.api.deps import Ctx
 from warroom.comms import channels, deliveries, templates, updates
 from warroom.comms.models import Channel
 from warroom.comms.schemas import (
-    ChannelCreated, ChannelIn, ChannelOut, ChannelPatch, DeliveryOut, RouteOut, TemplateIn, TemplateOut,
+    ChannelCreated, ChannelIn, ChannelOut, ChannelPatch, DeliveryDetail, DeliveryOut, RouteOut, TemplateIn, TemplateOut,
     UpdateIn, UpdateOut, UpdatePreview,
 )
 from warroom.incidents import service
@@ -133,6 +133,11 @@ def reset_template(ctx: Ctx, audience: Audience, kind: Kind) -> TemplateOut:
 def list_outbox(ctx: Ctx, status: Annotated[str | None, Query(pattern="^(pending|sending|delivered|dead)$")] = None,
                 limit: Annotated[int, Query(ge=1, le=deliveries.MAX_LIST)] = 100) -> list[DeliveryOut]:
     return deliveries.list_outbox(ctx, status, limit)
+
+
+@router.get("/outbox/{message_id}", response_model=DeliveryDetail, summary="One message and its attempts")
+def get_message(ctx: Ctx, message_id: int) -> DeliveryDetail:
+    return deliveries.get_delivery(ctx, message_id)
 
 
 @router.post("/outbox/{message_id}/retry", response_model=DeliveryOut, summary="Retry a dead message")

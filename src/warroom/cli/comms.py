@@ -248,6 +248,24 @@ def outbox_list(ctx: typer.Context,
             m["attempts"], m["last_error"]] for m in found])
 
 
+@outbox_app.command("show")
+def outbox_show(message_id: int, json_out: JsonFlag = False) -> None:
+    """One message and every attempt at sending it."""
+    with connect() as api:
+        message = api.get(f"/outbox/{message_id}")
+    if json_out:
+        print_json(message)
+        return
+    say(f"Message {message['id']} · {message['event'] or 'message'} → {message['channel'] or message['transport']} · "
+        f"{message['status']} · key {message['key']}")
+    if not message["attempts_made"]:
+        say("Not tried yet.", "dim")
+        return
+    table(["#", "Started", "Result", "Detail"],
+          [[a["number"], local_time(a["started_at"]), "ok" if a["ok"] else "failed", a["detail"]]
+           for a in message["attempts_made"]])
+
+
 @outbox_app.command("retry")
 def outbox_retry(message_id: int) -> None:
     """Send a dead message again (same idempotency key)."""

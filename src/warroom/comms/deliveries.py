@@ -6,10 +6,10 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from warroom.comms.models import Channel
-from warroom.comms.schemas import DeliveryOut
+from warroom.comms.schemas import AttemptOut, DeliveryDetail, DeliveryOut
 from warroom.core import outbox
 from warroom.core.context import Context
-from warroom.core.errors import Invalid
+from warroom.core.errors import Invalid, NotFound
 from warroom.core.outbox import OutboxMessage
 from warroom.incidents.models import Incident
 from warroom.users.service import require_admin
@@ -52,12 +52,28 @@ def list_outbox(ctx: Context, status: str | None = None, limit: int = 100) -> li
     return _describe(messages, _channel_names(ctx))
 
 
+def deliveries_to(ctx: Context, channel: Channel, limit: int = 20) -> list[DeliveryOut]:
+    """The latest messages for one channel (its settings page), newest first."""
+    require_admin(ctx)
+    messages = list(ctx.db.scalars(select(OutboxMessage).where(
+        OutboxMessage.target["channel_id"].as_integer() == channel.id)
+        .order_by(OutboxMessage.id.desc()).limit(limit)))
+    return _describe(messages, {channel.id: channel.name})
+
+
+def get_delivery(ctx: Context, message_id: int) -> DeliveryDetail:
+    require_admin(ctx)
+    message = ctx.db.get(OutboxMessage, message_id)
+    if message is None:
+        raise NotFound(f"no outbox message {message_id}", field="message")
+    attempts = [AttemptOut.model_validate(a) for a in outbox.attempts_of(ctx.db, message.id)]
+    return DeliveryDetail(**_describe([message], _channel_names(ctx))[0].model_dump(), attempts_made=attempts)
+
+
 def retry_message(ctx: Context, message_id: int) -> DeliveryOut:
     require_admin(ctx)
     message = outbox.retry(ctx, message_id)
     return _describe([message], _channel_names(ctx))[0]
-
-
 
 
 def describe_one(ctx: Context, message: OutboxMessage) -> DeliveryOut:

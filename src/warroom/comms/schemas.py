@@ -141,3 +141,9 @@ class DeliveryOut(BaseModel):
     next_attempt_at: datetime | None
     delivered_at: datetime | None
     last_error: str
+
+
+class DeliveryDetail(DeliveryOut):
+    """One message with every attempt at sending it."""
+
+    attempts_made: list[AttemptOut]

@@ -5,13 +5,8 @@ as plain strings, numbers and dicts (never ORM objects), so no template can reac
 settings or secrets. A template that fails to parse or to render against a sample is refused when
 saved, naming the line and the reason.
 
-Variables (all audiences):
-    incident.ref, incident.title, incident.severity, incident.severity_label, incident.status,
-    incident.services (list of names), incident.url, incident.commander (name or "")
-    update.whats_happening, update.who_is_affected, update.what_we_are_doing,
-    update.next_update_at (text in the policy's timezone, "" when none), update.kind, update.audience,
-    update.author (name), update.posted_at (text)
-    product (the product name, "Warroom")
+The variables (the same for every audience and kind) are listed in VARIABLES below, which the
+admin page and docs/configuration.md show.
 """
 
 from __future__ import annotations
@@ -25,6 +20,20 @@ from warroom.core.errors import Invalid
 AUDIENCES = ("internal", "public", "customers")
 KINDS = ("initial", "update", "mitigated", "resolved")
 MAX_TEMPLATE = 20_000
+# (name, meaning): every variable a template may use.
+VARIABLES = (
+    ("incident.ref", "the reference, e.g. INC-42"), ("incident.title", "the title"),
+    ("incident.severity", "the severity, e.g. SEV2"),
+    ("incident.severity_label", "the level's label, e.g. Major"), ("incident.status", "the status, e.g. investigating"),
+    ("incident.services", "list of service names"), ("incident.url", "link to the incident page"),
+    ("incident.commander", "the commander's name, or empty"),
+    ("update.whats_happening", "what is happening"), ("update.who_is_affected", "who is affected"),
+    ("update.what_we_are_doing", "what we are doing"),
+    ("update.next_update_at", "time of the next update in the policy's timezone; empty on the final one"),
+    ("update.kind", "initial, update, mitigated or resolved"), ("update.audience", "internal, public or customers"),
+    ("update.author", "who posted it"), ("update.posted_at", "when, in the policy's timezone"),
+    ("product", "the product name"),
+)
 
 _env = ImmutableSandboxedEnvironment(undefined=StrictUndefined, autoescape=False, trim_blocks=True,
                                      lstrip_blocks=True, keep_trailing_newline=False)
@@ -107,6 +116,12 @@ def render(source: str, variables: dict, *, part: str = "body") -> str:
         raise Invalid(f"{part}: {exc.message}; see the documented variables", field=part) from None
     except Exception as exc:  # noqa: BLE001 - any other render error is the template's fault
         raise Invalid(f"{part}: cannot render: {type(exc).__name__}: {exc}", field=part) from None
+
+
+def render_sample(subject: str, body: str) -> tuple[str, str]:
+    """A template as it would read, rendered against the sample incident; refused like check()."""
+    check(subject, body)
+    return render(subject, SAMPLE, part="subject"), render(body, SAMPLE, part="body")
 
 
 def check(subject: str, body: str) -> None:
