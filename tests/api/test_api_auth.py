@@ -151,7 +151,8 @@ def test_viewer_gets_403_on_every_write_route_and_changes_nothing(world, scene, 
 
 
 # Reads that hold configuration (channel settings, templates, every outgoing message): admins only.
-ADMIN_READS = {"/api/v1/channels", "/api/v1/channels/{channel}", "/api/v1/templates", "/api/v1/outbox"}
+ADMIN_READS = {"/api/v1/channels", "/api/v1/channels/{channel}", "/api/v1/templates", "/api/v1/outbox",
+               "/api/v1/outbox/{message_id}"}
 
 
 def test_viewer_can_read_every_read_route_but_admin_configuration(world, scene, viewer, admin):
