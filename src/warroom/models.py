@@ -7,4 +7,5 @@ def load_all_models() -> None:
     import warroom.core.outbox  # noqa: F401
     import warroom.core.timers  # noqa: F401
     import warroom.incidents.models  # noqa: F401
+    import warroom.postmortems.models  # noqa: F401
     import warroom.users.models  # noqa: F401

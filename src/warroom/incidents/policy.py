@@ -139,6 +139,8 @@ class SeverityPolicy(_Strict):
     holiday_country: str | None = None
     holiday_subdivision: str | None = None
     business_hours: BusinessHours = BusinessHours()
+    # A required postmortem is due at the close of this many business days after resolution.
+    postmortem_due_business_days: int = Field(default=5, ge=1, le=60)
     severities: list[SeverityLevel]
 
     @field_validator("timezone")
@@ -213,6 +215,13 @@ class SeverityPolicy(_Strict):
                 return close.astimezone(ZoneInfo("UTC"))
             day += timedelta(days=1)
         raise ConfigError("policy", "no business day within a year: check business_hours and holidays")
+
+    def business_days_after(self, moment: datetime, days: int) -> datetime:
+        """The close of business on the `days`-th business day after the day `moment` falls on."""
+        close = moment
+        for _ in range(days):
+            close = self.next_business_day_close(close)
+        return close
 
     def response_due(self, severity: str, declared_at: datetime) -> datetime:
         level = self.level(severity)
