@@ -9,6 +9,8 @@ def load_all_handlers() -> None:
     import warroom.incidents.deadlines  # noqa: F401
     from warroom.comms import routing
     from warroom.incidents import live
+    from warroom.postmortems import reminders
 
     routing.install()
     live.install()
+    reminders.install()

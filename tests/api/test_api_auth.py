@@ -57,6 +57,15 @@ WRITE_BODIES: dict[tuple[str, str], dict | None] = {
     ("PUT", "/api/v1/templates/{audience}/{kind}"): {"subject": "x", "body": "y"},
     ("DELETE", "/api/v1/templates/{audience}/{kind}"): None,
     ("POST", "/api/v1/outbox/{message_id}/retry"): None,
+    ("POST", "/api/v1/incidents/{incident}/postmortem"): None,
+    ("PUT", "/api/v1/incidents/{incident}/postmortem"): {"summary": "Checkout failed for an hour."},
+    ("POST", "/api/v1/incidents/{incident}/postmortem/status"): {"status": "in_review"},
+    ("POST", "/api/v1/incidents/{incident}/postmortem/reviewers"): {"user": "victor"},
+    ("DELETE", "/api/v1/incidents/{incident}/postmortem/reviewers/{user}"): None,
+    ("POST", "/api/v1/incidents/{incident}/postmortem/approve"): None,
+    ("POST", "/api/v1/incidents/{incident}/action-items"): {"title": "Alert on 403s", "owner": "rita",
+                                                            "due_on": "2099-01-01"},
+    ("PATCH", "/api/v1/action-items/{item_id}"): {"status": "done"},
 }
 # Writes a viewer may make: its own API tokens (how a viewer reads through the API at all) and the
 # triage helper, which only computes a proposal and stores nothing.
@@ -76,9 +85,12 @@ def scene(world, admin, responder, viewer, services, declare):
     event = responder.client.get("/api/v1/incidents/INC-1/timeline").json()["items"][0]
     token = viewer.client.get("/api/v1/tokens").json()[0]
     message = admin.client.get("/api/v1/outbox").json()[0]
+    assert responder.client.post("/api/v1/incidents/INC-1/postmortem").status_code == 201
+    item = responder.client.post("/api/v1/incidents/INC-1/action-items", json={
+        "title": "Alert on gateway 403s", "owner": "rita", "due_on": "2099-01-01"}).json()
     params = {"incident": incident["ref"], "role": "responder", "user": "rita",
               "event_id": event["id"], "token_id": token["id"], "channel": channel["id"],
-              "audience": "public", "kind": "update", "message_id": message["id"]}
+              "audience": "public", "kind": "update", "message_id": message["id"], "item_id": item["id"]}
     return SimpleNamespace(incident=incident, params=params)
 
 
@@ -91,7 +103,9 @@ def _state(admin) -> dict:
     c = admin.client
     return {"incidents": c.get("/api/v1/incidents").json(),
             "timeline": c.get("/api/v1/incidents/INC-1/timeline").json(),
-            "services": c.get("/api/v1/services").json(), "users": c.get("/api/v1/users").json()}
+            "services": c.get("/api/v1/services").json(), "users": c.get("/api/v1/users").json(),
+            "postmortem": c.get("/api/v1/incidents/INC-1/postmortem").json(),
+            "action_items": c.get("/api/v1/action-items").json()}
 
 
 def test_routes_are_enumerated_and_match_openapi(world):

@@ -28,6 +28,18 @@ BODIES: dict[tuple[str, str], dict | None] = {
     ("POST", "/api/v1/incidents/{incident}/updates/preview"): UPDATE,
     ("GET", "/api/v1/incidents/{incident}/updates"): None,
     ("GET", "/api/v1/incidents/{incident}/deliveries"): None,
+    ("GET", "/api/v1/incidents/{incident}/postmortem"): None,
+    ("POST", "/api/v1/incidents/{incident}/postmortem"): None,
+    ("PUT", "/api/v1/incidents/{incident}/postmortem"): {"summary": "Nothing"},
+    ("POST", "/api/v1/incidents/{incident}/postmortem/status"): {"status": "in_review"},
+    ("POST", "/api/v1/incidents/{incident}/postmortem/reviewers"): {"user": "otto"},
+    ("DELETE", "/api/v1/incidents/{incident}/postmortem/reviewers/{user}"): None,
+    ("POST", "/api/v1/incidents/{incident}/postmortem/approve"): None,
+    ("GET", "/api/v1/incidents/{incident}/postmortem/history"): None,
+    ("GET", "/api/v1/incidents/{incident}/postmortem/export"): None,
+    ("POST", "/api/v1/incidents/{incident}/action-items"): {"title": "Rotate links", "owner": "otto",
+                                                            "due_on": "2099-01-01"},
+    ("GET", "/api/v1/incidents/{incident}/action-items"): None,
 }
 
 

@@ -100,6 +100,13 @@ def test_checkout_is_down_from_declaration_to_close(admin, responder, team, cloc
              ("mitigated", {}), ("resolved", {"resolution": "Rolled back the config too"}), ("closed", {})]
     for status, extra in steps:
         clock.advance(minutes=10)
+        if status == "closed":  # SEV1: closing needs the postmortem published
+            refused = carl.post(f"{INC}/status", json={"status": "closed"})
+            assert refused.status_code == 409 and "needs a published postmortem" in refused.text
+            why = {"question": "Why did checkout fail?", "answer": "The release had no canary stage."}
+            assert carl.put(f"{INC}/postmortem", json={"whys": [why]}).status_code == 200
+            assert carl.post(f"{INC}/postmortem/status", json={"status": "in_review"}).status_code == 200
+            assert carl.post(f"{INC}/postmortem/status", json={"status": "published"}).status_code == 200
         r = carl.post(f"{INC}/status", json={"status": status, **extra})
         assert r.status_code == 200, r.text
         inc = r.json()

@@ -95,7 +95,7 @@ def prompt(desk, rita, ref):
 
 
 def test_the_product_asks_for_the_first_update_then_for_the_final_one(desk, runtime, clock, rita):
-    ref = desk.declare(rita, commander=rita.handle)
+    ref = desk.declare(rita, severity="SEV3", commander=rita.handle)  # closed without a postmortem
     assert prompt(desk, rita, ref) == "first"
     post(desk, rita, ref, audience="public", next_update_at=clock.now() + timedelta(minutes=30))
     assert prompt(desk, rita, ref) is None  # any audience counts as telling people

@@ -113,6 +113,8 @@ def make_machine(desk, runtime, clock, writers, viewer, visited: set[str]):
                 expect = Conflict
             elif (target == "resolved") != bool(given):  # needed to resolve, refused otherwise
                 expect = Invalid
+            elif target == "closed" and runtime.policy.level(self.severity).postmortem_required:
+                expect = Conflict  # nobody publishes a postmortem in this machine
             else:
                 expect = None
             if not self.attempt(lambda: desk.status(actor, self.ref, target, resolution=resolution),

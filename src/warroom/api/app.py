@@ -8,7 +8,7 @@ from fastapi.responses import JSONResponse
 from sqlalchemy import text
 
 from warroom import __version__
-from warroom.api import catalog, comms, errors, incidents, severities, users
+from warroom.api import catalog, comms, errors, incidents, postmortems, severities, users
 from warroom.api.errors import error_response
 from warroom.api.limits import BodySizeLimit
 from warroom.core.runtime import Runtime
@@ -31,8 +31,8 @@ def create_app(runtime: Runtime | None = None) -> FastAPI:
             return error_response(503, "unavailable", f"database unreachable: {type(exc).__name__}")
         return JSONResponse({"status": "ok", "version": __version__, "database": runtime.db.dialect})
 
-    for router in (incidents.router, comms.incident_router, comms.router, catalog.router, users.router,
-                   severities.router):
+    for router in (incidents.router, comms.incident_router, comms.router, postmortems.incident_router,
+                   postmortems.router, catalog.router, users.router, severities.router):
         app.include_router(router, responses=errors.ERROR_RESPONSES)
     from warroom.web.app import install as install_web  # the HTML pages, served by the same app
 

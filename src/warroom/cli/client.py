@@ -54,7 +54,8 @@ class ApiClient:
     # --- requests ------------------------------------------------------------------------------
 
     def request(self, method: str, path: str, *, json: Any = None,
-                params: dict[str, Any] | list[tuple[str, Any]] | None = None) -> Any:
+                params: dict[str, Any] | list[tuple[str, Any]] | None = None, text: bool = False) -> Any:
+        """The API's JSON answer (or, with `text`, the body as text: exports); errors raise CliError."""
         if self.token is None:
             raise CliError(f"no API token: {TOKEN_HINT}", EXIT_CONFIG)
         if not (self.token.isascii() and self.token.isprintable() and " " not in self.token):
@@ -73,7 +74,7 @@ class ApiClient:
             raise CliError(f"cannot reach the Warroom server at {self.base_url} ({reason}); is it running? "
                            "Set WARROOM_URL to its address", EXIT_UNREACHABLE) from None
         if response.is_success:
-            return self._json(response)
+            return response.text if text else self._json(response)
         raise self._error(response)
 
     def get(self, path: str, **params: Any) -> Any:

@@ -7,7 +7,7 @@ import sys
 import typer
 from typer.exceptions import TyperException
 
-from warroom.cli import admin, comms, incidents, server
+from warroom.cli import admin, comms, incidents, postmortems, server
 from warroom.cli.output import CliError, err_console
 from warroom.core.errors import ConfigError, WarroomError
 
@@ -27,6 +27,7 @@ app.add_typer(admin.user_app, name="user")
 app.add_typer(admin.token_app, name="token")
 incidents.register(app)
 comms.register(app)
+postmortems.register(app)
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -123,11 +123,15 @@ def add_channel(request: Request, page: SignedIn) -> Response:
 
 @router.get("/admin/channels/{channel_id}", response_class=HTMLResponse)
 def channel_page(request: Request, channel_id: int, page: SignedIn) -> HTMLResponse:
-    return _detail(request, page, channels.get_channel(page.ctx, channel_id))
+    tested = request.query_params.get("tested") == "1"
+    return _detail(request, page, channels.get_channel(page.ctx, channel_id),
+                   notice="Test message queued; its delivery shows under Recent messages within seconds "
+                          "(reload to see it)." if tested else None)
 
 
-def _change(request: Request, page: Page, channel_id: int, action, notice: str | None = None) -> Response:
-    """Run one change; a refusal re-renders the channel with the reason and changes nothing."""
+def _change(request: Request, page: Page, channel_id: int, action, then: str = "") -> Response:
+    """Run one change; a refusal re-renders the channel with the reason and changes nothing.
+    Success redirects (so a reload does not repeat it), with `then` as the query string."""
     channel = channels.get_channel(page.ctx, channel_id)
     try:
         action(channel)
@@ -136,9 +140,7 @@ def _change(request: Request, page: Page, channel_id: int, action, notice: str |
         page.ctx.db.expire_all()
         message, status = _refused(exc)
         return _detail(request, page, channels.get_channel(page.ctx, channel_id), error=message, status_code=status)
-    if notice:
-        return _detail(request, page, channel, notice=notice)
-    return RedirectResponse(f"/admin/channels/{channel_id}", status_code=303)
+    return RedirectResponse(f"/admin/channels/{channel_id}{then}", status_code=303)
 
 
 @router.post("/admin/channels/{channel_id}/settings")
@@ -171,8 +173,7 @@ def remove_route(request: Request, channel_id: int, route_id: int, page: SignedI
 
 @router.post("/admin/channels/{channel_id}/test")
 def send_test(request: Request, channel_id: int, page: SignedIn) -> Response:
-    return _change(request, page, channel_id, lambda channel: channels.send_test(page.ctx, channel),
-                   notice="Test message queued; its delivery shows below within seconds (reload to see it).")
+    return _change(request, page, channel_id, lambda channel: channels.send_test(page.ctx, channel), then="?tested=1")
 
 
 @router.post("/admin/channels/{channel_id}/delete")

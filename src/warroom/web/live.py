@@ -24,7 +24,7 @@ from warroom.incidents.models import TimelineEvent
 from warroom.users import websessions
 from warroom.web import auth
 from warroom.web.auth import SignedIn
-from warroom.web.events import describe
+from warroom.incidents.wording import describe
 from warroom.web.rendering import base_context, templates
 
 router = APIRouter(include_in_schema=False)

@@ -25,7 +25,7 @@ from warroom.incidents.roles import ROLES
 from warroom.incidents.schemas import StatusChange
 from warroom.users.service import find_user, list_users
 from warroom.web.auth import Page, SignedIn, safe_next
-from warroom.web.events import ROLE_NAMES, describe
+from warroom.incidents.wording import ROLE_NAMES, describe
 from warroom.web.rendering import form_value, render
 
 router = APIRouter(include_in_schema=False)

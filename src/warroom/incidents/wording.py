@@ -1,5 +1,6 @@
-"""Timeline events as sentences a responder reads at a glance (the web's counterpart of the CLI's
-one-liners). Plain text: templates escape it."""
+"""Timeline events as sentences a responder reads at a glance: the web pages show them, and
+postmortem timelines start from them. (The CLI has its own one-liners.) Plain text: templates
+escape it."""
 
 from __future__ import annotations
 
