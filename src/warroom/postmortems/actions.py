@@ -1,7 +1,7 @@
 """Action items: what an incident teaches, with an owner and a due date, tracked across incidents.
 
 An item is due at the end of its `due_on` day in the policy's timezone. Its owner is reminded the
-day before and when it passes (durable timers, mail through the outbox: see reminders.py).
+day before (at the start of business hours) and when it passes (durable timers, mail through the outbox: see reminders.py).
 Done and won't-do items record when they were closed; won't-do needs a reason.
 """
 
@@ -33,6 +33,12 @@ def due_end(ctx: Context, due_on: date) -> datetime:
     return datetime.combine(due_on + timedelta(days=1), time(0), tzinfo=ctx.policy.zone).astimezone(timezone.utc)
 
 
+def reminder_at(ctx: Context, due_on: date) -> datetime:
+    """When the owner hears "due tomorrow": the start of business hours the day before."""
+    start = time.fromisoformat(ctx.policy.business_hours.start)
+    return datetime.combine(due_on - timedelta(days=1), start, tzinfo=ctx.policy.zone).astimezone(timezone.utc)
+
+
 def is_overdue(ctx: Context, item: ActionItem) -> bool:
     return item.status == "open" and due_end(ctx, item.due_on) <= ctx.now()
 
@@ -57,10 +63,9 @@ def _schedule(ctx: Context, item: ActionItem) -> None:
     timers.cancel(ctx, OVERDUE, item.id)
     if item.status != "open":
         return
-    end = due_end(ctx, item.due_on)
-    if end - timedelta(days=1) > ctx.now():
-        timers.schedule(ctx, DUE_SOON, item.id, end - timedelta(days=1))
-    timers.schedule(ctx, OVERDUE, item.id, max(end, ctx.now()))
+    if reminder_at(ctx, item.due_on) > ctx.now():
+        timers.schedule(ctx, DUE_SOON, item.id, reminder_at(ctx, item.due_on))
+    timers.schedule(ctx, OVERDUE, item.id, max(due_end(ctx, item.due_on), ctx.now()))
 
 
 def create_action_item(ctx: Context, incident: Incident, data: ActionItemIn) -> ActionItem:

@@ -3,7 +3,7 @@ and people are reminded by e-mail (through the outbox) when things come due.
 
 - Resolving an incident starts its postmortem draft (or refreshes the due date of an unpublished
   one after a reopening); a required one is due N business days later and its commander is
-  reminded the business day before and when it passes.
+  reminded a day before and when it passes.
 - An action item's owner is reminded the day before it is due and when it passes.
 Timers are durable rows, so a restart never loses a reminder; each handler checks that the
 reminder still applies when it fires (published, done, or moved since).
@@ -70,7 +70,7 @@ def _postmortem_reminder(ctx: Context, timer: Timer, overdue: bool) -> None:
         subject = f"Overdue: the postmortem of {incident.ref} {incident.title}"
         text = f"The postmortem of {incident.ref} was due {due} and is {postmortem.status.replace('_', ' ')}."
     else:
-        subject = f"Due tomorrow: the postmortem of {incident.ref} {incident.title}"
+        subject = f"Due in a day: the postmortem of {incident.ref} {incident.title}"
         text = f"The postmortem of {incident.ref} is due {due}; it is {postmortem.status.replace('_', ' ')}."
     _mail(ctx, incident.commander_id, incident, "postmortem_overdue" if overdue else "postmortem_due", subject,
           text + " Write it section by section in Warroom; publishing needs the reviewers' approval.")
@@ -92,8 +92,8 @@ def _item_reminder(ctx: Context, timer: Timer, overdue: bool) -> None:
     item = ctx.db.get(ActionItem, timer.subject_id)
     if item is None or item.status != "open" or item.owner.deactivated_at is not None:
         return
-    end = actions.due_end(ctx, item.due_on)
-    if (overdue and end > ctx.now()) or (not overdue and end - timedelta(days=1) > ctx.now()):
+    due = actions.due_end(ctx, item.due_on) if overdue else actions.reminder_at(ctx, item.due_on)
+    if due > ctx.now():
         return  # the due date moved later since this timer was set
     incident = ctx.db.get(Incident, item.incident_id)
     when = item.due_on.isoformat()
