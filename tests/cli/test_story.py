@@ -34,6 +34,7 @@ def test_checkout_outage_from_declare_to_resolved(cli, admin):
     assert resolved.code == 0, resolved.err
     assert "next: closed, investigating" in resolved.out
     assert "Next: post the final update: warroom update INC-1" in resolved.out
+    assert "The postmortem draft is started: warroom postmortem INC-1 --edit" in resolved.out
 
     shown = cli("incidents", "show", "INC-1")
     assert shown.code == 0, shown.err

@@ -290,6 +290,7 @@ def status(
     if incident["status"] == "resolved":
         say(f"  Next: post the final update: warroom update {incident['ref']} --happening ... --doing ... "
             "(no --next)")
+        say(f"  The postmortem draft is started: warroom postmortem {incident['ref']} --edit")
 
 
 def sev(
