@@ -31,6 +31,8 @@ LIST_SECTIONS = ("contributing_factors", "went_well", "went_poorly", "got_lucky"
 SECTION_TITLES = {"summary": "Summary", "impact": "Impact", "detection": "Detection", "whys": "Root cause: 5 whys",
                   "contributing_factors": "Contributing factors", "went_well": "What went well",
                   "went_poorly": "What went poorly", "got_lucky": "Where we got lucky", "timeline": "Timeline"}
+# The workflow: where a postmortem may go from each status (pages offer exactly these moves).
+STATUS_MOVES = {"draft": ("in_review",), "in_review": ("draft", "published"), "published": ("in_review",)}
 # Incident events that belong on a postmortem's timeline even when nobody starred them.
 TIMELINE_KINDS = ("declared", "status_changed", "severity_changed", "response_target_missed")
 
@@ -227,7 +229,7 @@ def _missing_for_review(postmortem: Postmortem) -> str | None:
 def change_status(ctx: Context, postmortem: Postmortem, status: str, *, confirm_warnings: bool = False) -> Postmortem:
     require_writer(ctx)
     old = postmortem.status
-    allowed = {"draft": ("in_review",), "in_review": ("draft", "published"), "published": ("in_review",)}
+    allowed = STATUS_MOVES
     if status == old:
         return postmortem
     if status not in allowed[old]:
