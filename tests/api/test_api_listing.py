@@ -20,6 +20,14 @@ CATALOG = [
 ]
 
 
+def publish_postmortem(client, ref: str) -> None:
+    postmortem = f"/api/v1/incidents/{ref}/postmortem"
+    why = {"question": "Why did it fail?", "answer": "The release had no canary stage."}
+    assert client.put(postmortem, json={"whys": [why]}).status_code == 200
+    for status in ("in_review", "published"):
+        assert client.post(f"{postmortem}/status", json={"status": status}).status_code == 200
+
+
 def _walk(client, path: str, **params) -> tuple[list[dict], list[dict]]:
     """All items of a paginated list, following next_cursor; also every page."""
     items, pages, cursor = [], [], None
@@ -44,6 +52,8 @@ def catalog(admin, services, declare, clock):
         incident = declare(admin, title, severity, services=names, summary=summary, commander="ada")
         for status in path:
             body = {"status": status, "resolution": "fixed"} if status == "resolved" else {"status": status}
+            if status == "closed":  # SEV1 closes once its postmortem is published
+                publish_postmortem(admin.client, incident["ref"])
             r = admin.client.post(f"/api/v1/incidents/{incident['ref']}/status", json=body)
             assert r.status_code == 200, r.text
         clock.advance(hours=1)
