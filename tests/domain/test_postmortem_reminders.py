@@ -99,3 +99,18 @@ def test_the_commander_is_reminded_of_a_required_postmortem_unless_published(des
     worker.run_once()
     assert queued(runtime)[1:] == [("postmortem_overdue", rita.id, "Overdue: the postmortem of INC-1 Checkout is failing")]
     assert len(queued(runtime)) == 2  # nothing about the published one
+
+
+def test_a_postmortem_started_on_demand_after_resolving_gets_its_reminders_too(desk, runtime, clock, rita):
+    from warroom.postmortems.models import Postmortem
+
+    ref = desk.declare(rita, "Checkout is failing", "SEV2", commander=rita.handle)
+    desk.status(rita, ref, "resolved", resolution="Fixed")
+    with desk.ctx(rita) as ctx:  # as if it was deleted and started again by hand
+        ctx.db.delete(service.get_postmortem(ctx, incidents.get_incident(ctx, ref)))
+    with desk.ctx(rita) as ctx:
+        service.start_postmortem(ctx, incidents.get_incident(ctx, ref))
+    assert [t.kind for t in desk.timers() if t.fired_at is None and t.canceled_at is None
+            and t.kind.startswith("postmortem.")][-2:] == ["postmortem.due_soon", "postmortem.overdue"]
+    with desk.reading() as ctx:
+        assert ctx.db.query(Postmortem).count() == 1

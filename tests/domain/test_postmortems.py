@@ -104,7 +104,8 @@ def test_edits_keep_history_and_an_older_version_is_refused(desk, runtime, clock
         edit(desk, rita, ref, timeline=[EntryIn(at=clock.now() + timedelta(hours=1), text="later")])
 
 
-def test_review_then_publish_with_reviewers_then_edit_after_publishing(desk, runtime, clock, rita, sam, ada):
+def test_review_then_publish_with_reviewers_then_edit_after_publishing(desk, runtime, clock, rita, sam, ada,
+                                                                      victor):
     ref = scripted_incident(desk, clock, rita)
     with pytest.raises(Invalid, match="at least one why"):
         move(desk, rita, ref, "in_review")
@@ -116,6 +117,8 @@ def test_review_then_publish_with_reviewers_then_edit_after_publishing(desk, run
         move(desk, rita, ref, "published")
     with pytest.raises(Forbidden), desk.ctx(ada) as ctx:
         service.approve(ctx, service.get_postmortem(ctx, incidents.get_incident(ctx, ref)))
+    with pytest.raises(Invalid, match="Victor is a viewer"), desk.ctx(rita) as ctx:
+        service.add_reviewer(ctx, service.get_postmortem(ctx, incidents.get_incident(ctx, ref)), "victor")
     with desk.ctx(sam) as ctx:
         service.approve(ctx, service.get_postmortem(ctx, incidents.get_incident(ctx, ref)))
     move(desk, rita, ref, "published")

@@ -11,8 +11,6 @@ reminder still applies when it fires (published, done, or moved since).
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 from warroom.core import outbox, timers
 from warroom.core.context import Context
 from warroom.core.timers import Timer
@@ -21,8 +19,6 @@ from warroom.incidents.models import Incident, TimelineEvent
 from warroom.postmortems import actions, service
 from warroom.postmortems.models import ActionItem, Postmortem
 
-POSTMORTEM_DUE_SOON = "postmortem.due_soon"
-POSTMORTEM_OVERDUE = "postmortem.overdue"
 
 
 def _mail(ctx: Context, user_id: int, incident: Incident, event: str, subject: str, text: str) -> None:
@@ -41,21 +37,9 @@ def on_timeline_event(ctx: Context, incident: Incident, event: TimelineEvent) ->
         return
     postmortem = service.find_postmortem(ctx, incident)
     if postmortem is None:
-        postmortem = service.start_postmortem(ctx, incident)
+        service.start_postmortem(ctx, incident)
     else:
-        service.set_due(ctx, incident, postmortem)
-    schedule_postmortem(ctx, postmortem)
-
-
-def schedule_postmortem(ctx: Context, postmortem: Postmortem) -> None:
-    timers.cancel(ctx, POSTMORTEM_DUE_SOON, postmortem.id)
-    timers.cancel(ctx, POSTMORTEM_OVERDUE, postmortem.id)
-    if postmortem.due_at is None or postmortem.status == "published":
-        return
-    soon = postmortem.due_at - timedelta(days=1)
-    if soon > ctx.now():
-        timers.schedule(ctx, POSTMORTEM_DUE_SOON, postmortem.id, soon)
-    timers.schedule(ctx, POSTMORTEM_OVERDUE, postmortem.id, max(postmortem.due_at, ctx.now()))
+        service.set_due(ctx, incident, postmortem)  # resolved again after a reopening
 
 
 def _postmortem_reminder(ctx: Context, timer: Timer, overdue: bool) -> None:
@@ -76,12 +60,12 @@ def _postmortem_reminder(ctx: Context, timer: Timer, overdue: bool) -> None:
           text + " Write it section by section in Warroom; publishing needs the reviewers' approval.")
 
 
-@timers.handles(POSTMORTEM_DUE_SOON)
+@timers.handles(service.DUE_SOON)
 def postmortem_due_soon(ctx: Context, timer: Timer) -> None:
     _postmortem_reminder(ctx, timer, overdue=False)
 
 
-@timers.handles(POSTMORTEM_OVERDUE)
+@timers.handles(service.OVERDUE)
 def postmortem_overdue(ctx: Context, timer: Timer) -> None:
     _postmortem_reminder(ctx, timer, overdue=True)
 

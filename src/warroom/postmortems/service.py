@@ -9,11 +9,12 @@ before and after; a save naming an older version is refused (409) rather than ov
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import select
 
+from warroom.core import timers
 from warroom.core.clock import as_utc, iso_utc
 from warroom.core.context import Context
 from warroom.core.errors import Conflict, Forbidden, Invalid, NotFound
@@ -33,6 +34,9 @@ SECTION_TITLES = {"summary": "Summary", "impact": "Impact", "detection": "Detect
                   "went_poorly": "What went poorly", "got_lucky": "Where we got lucky", "timeline": "Timeline"}
 # The workflow: where a postmortem may go from each status (pages offer exactly these moves).
 STATUS_MOVES = {"draft": ("in_review",), "in_review": ("draft", "published"), "published": ("in_review",)}
+# Timers reminding the commander of a required postmortem (handlers in reminders.py).
+DUE_SOON = "postmortem.due_soon"
+OVERDUE = "postmortem.overdue"
 # Incident events that belong on a postmortem's timeline even when nobody starred them.
 TIMELINE_KINDS = ("declared", "status_changed", "severity_changed", "response_target_missed")
 
@@ -125,22 +129,31 @@ def start_postmortem(ctx: Context, incident: Incident) -> Postmortem:
         impact=_impact_text(ctx, incident), detection=_detection_text(incident), contributing_factors=[],
         went_well=[], went_poorly=[], got_lucky=[], version=1, created_at=now, updated_at=now,
         timeline=_prefilled_timeline(ctx, incident), whys=[])
-    set_due(ctx, incident, postmortem)
     ctx.db.add(postmortem)
     ctx.db.flush()
+    set_due(ctx, incident, postmortem)
     _revision(ctx, postmortem, {"created": {"before": None, "after": "draft"}})
     return postmortem
 
 
 def set_due(ctx: Context, incident: Incident, postmortem: Postmortem) -> None:
     """Required postmortems are due N business days after resolution (the policy's
-    postmortem_due_business_days); before resolution there is no due date yet."""
+    postmortem_due_business_days); before resolution there is no due date yet. The commander is
+    reminded a day before and when it passes, unless it is published by then."""
     postmortem.required = is_required(ctx, incident)
     if postmortem.required and incident.resolved_at is not None and postmortem.published_at is None:
         postmortem.due_at = ctx.policy.business_days_after(as_utc(incident.resolved_at),
                                                            ctx.policy.postmortem_due_business_days)
     elif not postmortem.required:
         postmortem.due_at = None
+    timers.cancel(ctx, DUE_SOON, postmortem.id)
+    timers.cancel(ctx, OVERDUE, postmortem.id)
+    if postmortem.due_at is None or postmortem.status == "published":
+        return
+    soon = postmortem.due_at - timedelta(days=1)
+    if soon > ctx.now():
+        timers.schedule(ctx, DUE_SOON, postmortem.id, soon)
+    timers.schedule(ctx, OVERDUE, postmortem.id, max(postmortem.due_at, ctx.now()))
 
 
 # --- editing ------------------------------------------------------------------------------------------
@@ -264,6 +277,9 @@ def change_status(ctx: Context, postmortem: Postmortem, status: str, *, confirm_
 def add_reviewer(ctx: Context, postmortem: Postmortem, who: str) -> Reviewer:
     require_writer(ctx)
     user = find_user(ctx.db, who, field="user")
+    if not user.can_write:
+        raise Invalid(f"{user.name} is a viewer; reviewers approve, so they need to be responders or admins",
+                      field="user")
     if any(r.user_id == user.id for r in postmortem.reviewers):
         raise Conflict(f"{user.name} already reviews this postmortem", field="user")
     reviewer = Reviewer(user_id=user.id, added_at=ctx.now(), approved_at=None)
@@ -284,6 +300,7 @@ def remove_reviewer(ctx: Context, postmortem: Postmortem, who: str) -> None:
 
 def approve(ctx: Context, postmortem: Postmortem) -> Reviewer:
     """The signed-in reviewer approves the postmortem under review."""
+    require_writer(ctx)
     reviewer = next((r for r in postmortem.reviewers if ctx.actor and r.user_id == ctx.actor.id), None)
     if reviewer is None:
         raise Forbidden("only the postmortem's reviewers can approve it")
