@@ -7,7 +7,7 @@ import sys
 import typer
 from typer.exceptions import TyperException
 
-from warroom.cli import admin, comms, incidents, postmortems, server
+from warroom.cli import admin, comms, incidents, insights, postmortems, server
 from warroom.cli.output import CliError, err_console
 from warroom.core.errors import ConfigError, WarroomError
 
@@ -28,6 +28,7 @@ app.add_typer(admin.token_app, name="token")
 incidents.register(app)
 comms.register(app)
 postmortems.register(app)
+insights.register(app)
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -23,6 +23,7 @@ from warroom.incidents.lifecycle import is_open
 from warroom.incidents.models import Incident
 from warroom.incidents.roles import ROLES
 from warroom.incidents.schemas import StatusChange
+from warroom.postmortems.service import find_postmortem
 from warroom.users.service import find_user, list_users
 from warroom.web.auth import Page, SignedIn, safe_next
 from warroom.incidents.wording import ROLE_NAMES, describe
@@ -75,7 +76,7 @@ def render_room(request: Request, page: Page, incident: Incident, *, error: str 
         level=level, events=events, move_labels=move_label, live_after=live.last_event_id(ctx.db, incident.id), view=view, error=error, here=here, describe=describe,
         role_names=ROLE_NAMES, supporting=[r for r in ROLES if r != "commander"],
         people=sorted((u for u in list_users(ctx.db) if u.can_write), key=lambda u: u.name.casefold()),
-        is_open=is_open(incident.status),
+        is_open=is_open(incident.status), postmortem=find_postmortem(ctx, incident),
         severities=ctx.policy.severities, update=form, update_preview=update_preview,
         order_links={o: _link(incident.ref, order=o if o == "oldest" else None,
                               starred="1" if view["starred"] else None) for o in ("newest", "oldest")},
