@@ -7,10 +7,13 @@ def load_all_handlers() -> None:
     import warroom.comms.reminders  # noqa: F401
     import warroom.comms.transports  # noqa: F401
     import warroom.incidents.deadlines  # noqa: F401
+    import warroom.statuspage.maintenance  # noqa: F401
     from warroom.comms import routing
     from warroom.incidents import live
     from warroom.postmortems import reminders
+    from warroom.statuspage import incidents as status_incidents
 
     routing.install()
     live.install()
     reminders.install()
+    status_incidents.install()

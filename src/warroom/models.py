@@ -8,4 +8,5 @@ def load_all_models() -> None:
     import warroom.core.timers  # noqa: F401
     import warroom.incidents.models  # noqa: F401
     import warroom.postmortems.models  # noqa: F401
+    import warroom.statuspage.models  # noqa: F401
     import warroom.users.models  # noqa: F401

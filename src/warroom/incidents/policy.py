@@ -86,6 +86,9 @@ class SeverityLevel(_Strict):
     paging: Literal["all_hands", "escalate", "low_urgency"]
     postmortem_required: bool = False
     update_interval: str
+    # How the public status page calls an incident of this level (Statuspage's impact); None
+    # means by rank: the first level critical, the second major, the third minor, others none.
+    public_impact: Literal["none", "minor", "major", "critical"] | None = None
     triage: list[TriageRule] = []
 
     @field_validator("response_target")
@@ -264,6 +267,7 @@ response_target = "immediate"
 paging = "all_hands"
 postmortem_required = true
 update_interval = "30m"
+public_impact = "critical"
 triage = [{ service_down = true }, { users = ["all"], feature = ["core"] }]
 
 [[severities]]
@@ -274,6 +278,7 @@ response_target = "15m"
 paging = "escalate"
 postmortem_required = true
 update_interval = "60m"
+public_impact = "major"
 triage = [{ users = ["all", "many"], feature = ["core", "major"] }]
 
 [[severities]]
@@ -284,6 +289,7 @@ response_target = "60m"
 paging = "escalate"
 postmortem_required = false
 update_interval = "4h"
+public_impact = "minor"
 triage = [{ feature = ["core", "major", "minor"] }]
 
 [[severities]]
@@ -294,6 +300,7 @@ response_target = "next_business_day"
 paging = "low_urgency"
 postmortem_required = false
 update_interval = "24h"
+public_impact = "none"
 triage = [{ feature = ["cosmetic"] }]
 """
 
