@@ -55,8 +55,10 @@ def current_version(db) -> int:
 
 
 def changed(ctx: Context) -> None:
-    """Something public changed: cached pages built from an older version are stale."""
+    """Something public changed: cached pages built from an older version are stale (this
+    process's caches learn of it as soon as the transaction commits: statuspage/cache.py)."""
     page(ctx)
+    ctx.db.info["status_page_changed"] = True
     ctx.db.execute(update(StatusPage).where(StatusPage.id == PAGE_ID)
                    .values(version=StatusPage.version + 1, changed_at=ctx.now()))
 
