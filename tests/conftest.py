@@ -176,3 +176,15 @@ def receiver():
     r = start_receiver()
     yield r
     r.close()
+
+
+@pytest.fixture
+def servers(tmp_path: Path) -> Iterator["Servers"]:
+    """Real `warroom serve --no-worker` processes (tests/processes.py), stopped at the end."""
+    from processes import Servers
+
+    running = Servers(tmp_path)
+    try:
+        yield running
+    finally:
+        running.stop()

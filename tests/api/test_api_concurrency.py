@@ -7,109 +7,15 @@ server with several threads gets no "database is locked" and no duplicate number
 
 from __future__ import annotations
 
-import os
-import socket
-import subprocess
-import sys
-import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
-from pathlib import Path
 from threading import Barrier
 
 import httpx
 import pytest
+from processes import Servers, admin_token, cli_env
 
 pytestmark = pytest.mark.slow
-
-# Run the CLI with the interpreter running the tests, so it is the same installed warroom.
-CLI = [sys.executable, "-c", "from warroom.cli.main import main; main()"]
-STARTUP_SECONDS = 60
-
-
-def _env(database_url: str, data_dir: Path) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("WARROOM_")}
-    env.update(WARROOM_DATABASE_URL=database_url, WARROOM_DATA_DIR=str(data_dir))
-    return env
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def _cli(env: dict[str, str], *args: str) -> str:
-    done = subprocess.run([*CLI, *args], env=env, capture_output=True, text=True, timeout=120)
-    assert done.returncode == 0, (args, done.stdout, done.stderr)
-    return done.stdout
-
-
-class Servers:
-    """Starts `warroom serve --no-worker` processes and always stops them."""
-
-    def __init__(self, tmp_path: Path) -> None:
-        self.tmp_path = tmp_path
-        self.procs: list[tuple[subprocess.Popen, Path]] = []
-
-    def start(self, env: dict[str, str], count: int) -> list[str]:
-        bases = []
-        for n in range(count):  # all start at once, so their migrations race for the lock
-            port = _free_port()
-            log = self.tmp_path / f"server-{n}-{port}.log"
-            with log.open("wb") as out:
-                proc = subprocess.Popen(
-                    [*CLI, "serve", "--no-worker", "--host", "127.0.0.1", "--port", str(port)],
-                    env=env, stdout=out, stderr=subprocess.STDOUT)
-            self.procs.append((proc, log))
-            bases.append(f"http://127.0.0.1:{port}")
-        for base, (proc, log) in zip(bases, self.procs[-count:], strict=True):
-            self._wait_healthy(base, proc, log)
-        return bases
-
-    @staticmethod
-    def _wait_healthy(base: str, proc: subprocess.Popen, log: Path) -> None:
-        deadline = time.monotonic() + STARTUP_SECONDS
-        while time.monotonic() < deadline:
-            if proc.poll() is not None:
-                pytest.fail(f"server exited with {proc.returncode}:\n{log.read_text()}")
-            try:
-                if httpx.get(f"{base}/healthz", timeout=1).status_code == 200:
-                    return
-            except httpx.TransportError:
-                pass
-            time.sleep(0.1)
-        pytest.fail(f"{base} not healthy after {STARTUP_SECONDS}s:\n{log.read_text()}")
-
-    def logs(self) -> str:
-        return "\n".join(log.read_text(errors="replace") for _, log in self.procs)
-
-    def stop(self) -> None:
-        for proc, _ in self.procs:
-            if proc.poll() is None:
-                proc.terminate()
-        for proc, _ in self.procs:
-            try:
-                proc.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait(timeout=15)
-
-
-@pytest.fixture
-def servers(tmp_path: Path) -> Iterator[Servers]:
-    running = Servers(tmp_path)
-    try:
-        yield running
-    finally:
-        running.stop()
-
-
-def _admin_token(env: dict[str, str]) -> str:
-    _cli(env, "user", "create", "ops@example.com", "--name", "Ops Admin", "--role", "admin")
-    token = _cli(env, "token", "create", "ops@example.com", "--name", "load").strip()
-    assert token.startswith("wr_") and "\n" not in token
-    return token
 
 
 def _declare_concurrently(bases: list[str], token: str, count: int,
@@ -149,8 +55,8 @@ def _assert_numbered_without_gaps(responses: list, count: int) -> None:
 @pytest.mark.postgres_only
 def test_two_servers_number_concurrent_declarations_without_gaps(runtime, servers, tmp_path):
     # The runtime fixture has emptied the test database; the servers and the CLI share it.
-    env = _env(runtime.settings.database_url, tmp_path)
-    token = _admin_token(env)
+    env = cli_env(runtime.settings.database_url, tmp_path)
+    token = admin_token(env)
     bases = servers.start(env, count=2)
     responses = _declare_concurrently(bases, token, count=60, threads=16)
     _assert_numbered_without_gaps(responses, 60)
@@ -167,10 +73,10 @@ def sqlite_server(tmp_path_factory) -> Iterator[tuple[str, str, Servers]]:
     """One server on its own SQLite file, whatever database the rest of the suite uses; shared by
     this module's SQLite tests (starting it costs seconds)."""
     tmp_path = tmp_path_factory.mktemp("sqlite-server")
-    env = _env(f"sqlite:///{tmp_path / 'concurrent.sqlite3'}", tmp_path)
+    env = cli_env(f"sqlite:///{tmp_path / 'concurrent.sqlite3'}", tmp_path)
     running = Servers(tmp_path)
     try:
-        token = _admin_token(env)
+        token = admin_token(env)
         (base,) = running.start(env, count=1)
         yield base, token, running
     finally:
