@@ -14,14 +14,14 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from warroom.core.errors import WarroomError
 from warroom.web import (auth, catalog_pages, channels_pages, declare, incident_list, invites, live, people,
                          profile, room, templates_pages, updates_pages, views)
-from warroom.web import actions_pages, insights_pages, postmortem_pages
+from warroom.web import actions_pages, insights_pages, postmortem_pages, status_feeds
 from warroom.web.rendering import render
 from warroom.web.templating import STATIC
 
 MACHINE_PREFIXES = ("/api/", "/v2/", "/hooks/", "/openapi.json", "/docs", "/redoc", "/healthz")
 PAGE_ROUTERS = (views, incident_list, declare, room, updates_pages, live, catalog_pages, people, profile,
                 invites, channels_pages, templates_pages,
-                postmortem_pages, actions_pages, insights_pages)
+                postmortem_pages, actions_pages, insights_pages, status_feeds)
 
 
 def is_page(request: Request) -> bool:
