@@ -393,10 +393,6 @@ def test_a_crowd_of_readers_costs_one_build(content, world):
     assert world.app.state.status_cache.builds == 1
 
 
-@pytest.mark.xfail(strict=True, raises=ValueError, reason=(
-    "statuspage/cache.py: after midnight on a page unchanged since, Last-Modified is the page's "
-    "midnight in a ZoneInfo zone and format_datetime(usegmt=True) refuses any tzinfo but "
-    "datetime.timezone.utc; remove this mark once cache.py converts to UTC"))
 def test_the_day_after_a_quiet_night_is_served(content, clock):
     content.component("API")
     content.get("status.json")

@@ -22,7 +22,7 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timezone
 from email.utils import format_datetime, parsedate_to_datetime
 from zoneinfo import ZoneInfo
 
@@ -118,19 +118,24 @@ class PublicCache:
         entry = self._rendered.get(key)
         if entry is not None:
             return entry
-        body = render(current)
+        body = render(current)  # outside the lock: readers of other keys are not held up
         body = body.encode() if isinstance(body, str) else body
         digest = hashlib.sha256(body).hexdigest()[:20]
         entry = Rendered(body=body, media_type=media_type, etag=f'"{current.version}-{digest}"',
                          last_modified=max(current.page.updated_at, _midnight(current)))
-        if len(self._rendered) >= MAX_ENTRIES:  # e.g. many history pages: start over rather than grow
-            self._rendered.clear()
-        self._rendered[key] = entry
+        with self._lock:
+            # Kept only if no newer snapshot replaced ours meanwhile: what was rendered from an
+            # older one (say, with an incident since made internal) must not outlive it.
+            if self._snapshot is current:
+                if len(self._rendered) >= MAX_ENTRIES:  # e.g. many history pages: start over
+                    self._rendered.clear()
+                self._rendered[key] = entry
         return entry
 
 
 def _midnight(current: snapshots.Snapshot) -> datetime:
+    """The start of the page's day, in UTC: what the uptime bars and the history changed with."""
     zone = ZoneInfo(current.page.timezone)
     local = current.built_at.astimezone(zone)
-    return local.replace(hour=0, minute=0, second=0, microsecond=0)
+    return local.replace(hour=0, minute=0, second=0, microsecond=0).astimezone(timezone.utc)
 

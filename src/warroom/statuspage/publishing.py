@@ -49,6 +49,15 @@ def page(ctx: Context) -> StatusPage:
     return row
 
 
+def public_url(row: StatusPage | None, base_url: str) -> str:
+    """Where the status page is read: its own URL when set (e.g. https://status.example.com, a
+    proxy in front of /status), else this Warroom's /status. Permalinks are below it:
+    <public_url>/incidents/<public id>, <public_url>/maintenance/<public id>."""
+    if row is not None and row.url:
+        return row.url.rstrip("/")
+    return f"{base_url.rstrip('/')}/status"
+
+
 def current_version(db) -> int:
     """The version the database holds now (0 before the page has ever changed)."""
     return db.scalar(select(StatusPage.version).where(StatusPage.id == PAGE_ID)) or 0

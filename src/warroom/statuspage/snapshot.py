@@ -27,7 +27,7 @@ from warroom.statuspage.models import (
     Component, ComponentGroup, ComponentStatusChange, Maintenance, PublicIncident, StatusPage,
 )
 from warroom.statuspage.public_terms import INDICATOR, impact_of, public_status
-from warroom.statuspage.publishing import PAGE_ID
+from warroom.statuspage.publishing import PAGE_ID, public_url
 
 RECENT_DAYS = 14
 JSON_LIMIT = 50  # Statuspage's incidents.json and scheduled-maintenances.json: the 50 most recent
@@ -155,10 +155,10 @@ def derived_id(secret: str, kind: str, number: int) -> str:
 
 def _page(row: StatusPage | None, now: datetime, base_url: str) -> PageView:
     if row is None:
-        return PageView(id="page", name="Status", url=f"{base_url.rstrip('/')}/status", logo_url="",
+        return PageView(id="page", name="Status", url=public_url(None, base_url), logo_url="",
                         brand_color="#1f6feb", timezone="UTC", updated_at=now)
     return PageView(id=derived_id(row.link_secret, "page", row.id), name=row.name,
-                    url=row.url or f"{base_url.rstrip('/')}/status", logo_url=row.logo_url,
+                    url=public_url(row, base_url), logo_url=row.logo_url,
                     brand_color=row.brand_color, timezone=row.timezone, updated_at=row.changed_at)
 
 
@@ -174,9 +174,17 @@ def build(db: Session, policy: SeverityPolicy, now: datetime, base_url: str) -> 
     seen = {view.public_id for view in unresolved}
     incidents = tuple(sorted([*unresolved, *(view for view in recent if view.public_id not in seen)],
                              key=lambda view: view.created_at, reverse=True))
-    maintenances = tuple(_maintenance_view(m) for m in db.scalars(
-        select(Maintenance).options(selectinload(Maintenance.components), selectinload(Maintenance.updates))
-        .order_by(Maintenance.starts_at.desc(), Maintenance.id.desc()).limit(JSON_LIMIT)))
+    # Every scheduled or running one, however many, and the most recent others.
+    with_parts = select(Maintenance).options(selectinload(Maintenance.components),
+                                             selectinload(Maintenance.updates))
+    newest_first = (Maintenance.starts_at.desc(), Maintenance.id.desc())
+    current = list(db.scalars(with_parts.where(Maintenance.status.in_(("scheduled", "in_progress", "verifying")))
+                              .order_by(*newest_first)))
+    seen_maintenances = {m.id for m in current}
+    others = [m for m in db.scalars(with_parts.order_by(*newest_first).limit(JSON_LIMIT))
+              if m.id not in seen_maintenances]
+    maintenances = tuple(_maintenance_view(m) for m in sorted(
+        [*current, *others], key=lambda m: (m.starts_at, m.id), reverse=True))
     worst = max((c.status for c in components), key=uptime.RANK.__getitem__, default="operational")
     indicator, description = INDICATOR[worst]
     open_impacts = [i.impact for i in incidents if i.status != "resolved"]
