@@ -12,8 +12,10 @@ def load_all_handlers() -> None:
     from warroom.incidents import live
     from warroom.postmortems import reminders
     from warroom.statuspage import incidents as status_incidents
+    from warroom.statuspage import notify as status_notify
 
     routing.install()
     live.install()
     reminders.install()
     status_incidents.install()
+    status_notify.install()

@@ -399,3 +399,17 @@ def test_the_day_after_a_quiet_night_is_served(content, clock):
     clock.advance(days=1)  # nothing changed since yesterday: the cache rebuilds for the new day
     response = content.get("status.json")
     assert response.headers["last-modified"].endswith(" GMT")
+
+
+def test_bodies_are_gzipped_for_clients_that_accept_it(content):
+    for n in range(12):
+        content.component(f"Component {n:02d}")
+    plain = content.get("components.json", **{"Accept-Encoding": "identity"})
+    assert "content-encoding" not in plain.headers and len(plain.content) > 1024
+    zipped = content.get("components.json", **{"Accept-Encoding": "br;q=1, gzip;q=0.8"})
+    assert zipped.headers["content-encoding"] == "gzip" and zipped.headers["vary"] == "Accept-Encoding"
+    assert zipped.content == plain.content and zipped.headers["etag"] == plain.headers["etag"][:-1] + '-gzip"'
+    for tag in (zipped.headers["etag"], plain.headers["etag"]):  # either revalidates
+        assert content.public.get("/api/v2/components.json", headers={"If-None-Match": tag}).status_code == 304
+    refused = content.get("components.json", **{"Accept-Encoding": "gzip;q=0"})
+    assert "content-encoding" not in refused.headers

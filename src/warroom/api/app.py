@@ -9,6 +9,7 @@ from sqlalchemy import text
 
 from warroom import __version__
 from warroom.api import catalog, comms, errors, incidents, insights, postmortems, severities, users
+from warroom.api import status_subscribers
 from warroom.api import statuspage_v2
 from warroom.api.errors import error_response
 from warroom.api.limits import BodySizeLimit
@@ -36,6 +37,7 @@ def create_app(runtime: Runtime | None = None) -> FastAPI:
                    postmortems.router, catalog.router, users.router, severities.router, insights.router,
                    statuspage_v2.router):
         app.include_router(router, responses=errors.ERROR_RESPONSES)
+    app.include_router(status_subscribers.router, responses=errors.ERROR_RESPONSES)
     from warroom.web.app import install as install_web  # the HTML pages, served by the same app
 
     install_web(app)

@@ -8,6 +8,7 @@ import typer
 from typer.exceptions import TyperException
 
 from warroom.cli import admin, comms, incidents, insights, postmortems, server
+from warroom.cli import status_subscribers
 from warroom.cli.output import CliError, err_console
 from warroom.core.errors import ConfigError, WarroomError
 
@@ -29,6 +30,7 @@ incidents.register(app)
 comms.register(app)
 postmortems.register(app)
 insights.register(app)
+status_subscribers.register(app)
 
 
 def main(argv: list[str] | None = None) -> None:

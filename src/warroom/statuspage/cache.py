@@ -17,6 +17,7 @@ waiting reader querying the database at once.
 
 from __future__ import annotations
 
+import gzip
 import hashlib
 import threading
 import time
@@ -33,6 +34,7 @@ from warroom.statuspage import snapshot as snapshots
 from warroom.statuspage.publishing import current_version
 
 MAX_ENTRIES = 512
+GZIP_FROM = 1024  # bytes: smaller bodies gain less than the header costs
 # Public changes committed by this process so far; each cache compares with the count it last saw.
 _commits_here = [0]
 
@@ -54,12 +56,14 @@ class Rendered:
     media_type: str
     etag: str
     last_modified: datetime
+    # Compressed once per change, not per reader; None where it would not pay.
+    gzipped: bytes | None = None
 
     def not_modified(self, if_none_match: str | None, if_modified_since: str | None) -> bool:
         """Whether a conditional GET may be answered 304 (If-None-Match wins when both are sent)."""
         if if_none_match is not None:
             tags = {tag.strip().removeprefix("W/") for tag in if_none_match.split(",")}
-            return "*" in tags or self.etag in tags
+            return "*" in tags or self.etag in tags or self.gzip_etag in tags
         if if_modified_since:
             try:
                 since = parsedate_to_datetime(if_modified_since)
@@ -68,6 +72,11 @@ class Rendered:
             return since is not None and since.tzinfo is not None and \
                 self.last_modified.replace(microsecond=0) <= since
         return False
+
+    @property
+    def gzip_etag(self) -> str:
+        """The compressed representation's own tag (a strong ETag names exact bytes)."""
+        return self.etag[:-1] + '-gzip"'
 
     @property
     def last_modified_header(self) -> str:
@@ -122,7 +131,8 @@ class PublicCache:
         body = body.encode() if isinstance(body, str) else body
         digest = hashlib.sha256(body).hexdigest()[:20]
         entry = Rendered(body=body, media_type=media_type, etag=f'"{current.version}-{digest}"',
-                         last_modified=max(current.page.updated_at, _midnight(current)))
+                         last_modified=max(current.page.updated_at, _midnight(current)),
+                         gzipped=gzip.compress(body, compresslevel=6, mtime=0) if len(body) >= GZIP_FROM else None)
         with self._lock:
             # Kept only if no newer snapshot replaced ours meanwhile: what was rendered from an
             # older one (say, with an incident since made internal) must not outlive it.

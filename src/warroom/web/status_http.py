@@ -1,6 +1,7 @@
 """Serving public status responses from the process's PublicCache: conditional GETs (304 on a
 matching ETag or an unchanged Last-Modified), and caching headers that let browsers and CDNs
-absorb a flood of readers (a short max-age, then stale-while-revalidate).
+absorb a flood of readers (a short max-age, then stale-while-revalidate), and gzip for clients
+that accept it (compressed once per change by the cache).
 
     @router.get("/api/v2/status.json")
     def status_json(request: Request) -> Response:
@@ -49,4 +50,15 @@ def respond(request: Request, key: tuple, media_type: str, render: Callable[[Sna
         headers["Access-Control-Allow-Origin"] = "*"
     if entry.not_modified(request.headers.get("if-none-match"), request.headers.get("if-modified-since")):
         return Response(status_code=304, headers=headers)
+    if entry.gzipped is not None and _accepts_gzip(request.headers.get("accept-encoding", "")):
+        headers["Content-Encoding"], headers["ETag"] = "gzip", entry.gzip_etag
+        return Response(content=entry.gzipped, media_type=entry.media_type, headers=headers)
     return Response(content=entry.body, media_type=entry.media_type, headers=headers)
+
+
+def _accepts_gzip(accept_encoding: str) -> bool:
+    for part in accept_encoding.lower().split(","):
+        name, _, params = part.strip().partition(";")
+        if name.strip() in ("gzip", "*"):
+            return params.replace(" ", "") not in ("q=0", "q=0.0", "q=0.00", "q=0.000")
+    return False
