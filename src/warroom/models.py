@@ -7,6 +7,7 @@ def load_all_models() -> None:
     import warroom.core.outbox  # noqa: F401
     import warroom.core.timers  # noqa: F401
     import warroom.incidents.models  # noqa: F401
+    import warroom.oncall.models  # noqa: F401
     import warroom.postmortems.models  # noqa: F401
     import warroom.statuspage.models  # noqa: F401
     import warroom.users.models  # noqa: F401

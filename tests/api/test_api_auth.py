@@ -31,6 +31,20 @@ KNOWN_ROUTES = {
     ("GET", "/api/v1/severities"), ("POST", "/api/v1/triage"),
 }
 
+LAYER = {"users": ["rita"], "shift_length": 1, "shift_unit": "weeks", "start": "2026-03-02T09:00"}
+ONCALL_WRITE_BODIES: dict[tuple[str, str], dict | None] = {
+    ("POST", "/api/v1/schedules"): {"name": "secondary", "timezone": "UTC"},
+    ("PATCH", "/api/v1/schedules/{schedule}"): {"description": "Payments"},
+    ("DELETE", "/api/v1/schedules/{schedule}"): None,
+    ("POST", "/api/v1/schedules/{schedule}/layers"): LAYER,
+    ("PUT", "/api/v1/schedules/{schedule}/layers/{layer_id}"): LAYER,
+    ("DELETE", "/api/v1/schedules/{schedule}/layers/{layer_id}"): None,
+    ("POST", "/api/v1/schedules/{schedule}/overrides"): {"user": "rita", "starts_at": "2099-01-01T00:00:00Z",
+                                                         "ends_at": "2099-01-02T00:00:00Z"},
+    ("DELETE", "/api/v1/schedules/{schedule}/overrides/{override_id}"): None,
+    ("POST", "/api/v1/calendar-feeds"): {"schedule": "primary"},
+    ("DELETE", "/api/v1/calendar-feeds/{feed_id}"): None,
+}
 UPDATE = {"whats_happening": "Checkout fails.", "who_is_affected": "Everyone.",
           "what_we_are_doing": "Rolling back.", "next_update_at": "2099-01-01T00:00:00Z"}
 # A valid body for every write route (None: no body). A new write route must be added here, which
@@ -66,6 +80,7 @@ WRITE_BODIES: dict[tuple[str, str], dict | None] = {
     ("POST", "/api/v1/incidents/{incident}/action-items"): {"title": "Alert on 403s", "owner": "rita",
                                                             "due_on": "2099-01-01"},
     ("PATCH", "/api/v1/action-items/{item_id}"): {"status": "done"},
+    **ONCALL_WRITE_BODIES,
 }
 # Writes a viewer may make: its own API tokens (how a viewer reads through the API at all) and the
 # triage helper, which only computes a proposal and stores nothing.
@@ -90,8 +105,20 @@ def scene(world, admin, responder, viewer, services, declare):
         "title": "Alert on gateway 403s", "owner": "rita", "due_on": "2099-01-01"}).json()
     params = {"incident": incident["ref"], "role": "responder", "user": "rita",
               "event_id": event["id"], "token_id": token["id"], "channel": channel["id"],
-              "audience": "public", "kind": "update", "message_id": message["id"], "item_id": item["id"]}
+              "audience": "public", "kind": "update", "message_id": message["id"], "item_id": item["id"],
+              **oncall_scene(responder)}
     return SimpleNamespace(incident=incident, params=params)
+
+
+def oncall_scene(responder) -> dict:
+    """A schedule with a layer, an override and a calendar feed: the on-call path parameters."""
+    c = responder.client
+    assert c.post("/api/v1/schedules", json={"name": "primary", "timezone": "Europe/Berlin"}).status_code == 201
+    layer = c.post("/api/v1/schedules/primary/layers", json=LAYER).json()
+    override = c.post("/api/v1/schedules/primary/overrides", json=ONCALL_WRITE_BODIES[
+        ("POST", "/api/v1/schedules/{schedule}/overrides")]).json()
+    feed = c.post("/api/v1/calendar-feeds", json={"schedule": "primary"}).json()
+    return {"schedule": "primary", "layer_id": layer["id"], "override_id": override["id"], "feed_id": feed["id"]}
 
 
 def _call(client: TestClient, method: str, template: str, params: dict, body: dict | None = None):
@@ -105,7 +132,8 @@ def _state(admin) -> dict:
             "timeline": c.get("/api/v1/incidents/INC-1/timeline").json(),
             "services": c.get("/api/v1/services").json(), "users": c.get("/api/v1/users").json(),
             "postmortem": c.get("/api/v1/incidents/INC-1/postmortem").json(),
-            "action_items": c.get("/api/v1/action-items").json()}
+            "action_items": c.get("/api/v1/action-items").json(),
+            "schedules": c.get("/api/v1/schedules").json(), "feeds": c.get("/api/v1/calendar-feeds").json()}
 
 
 def test_routes_are_enumerated_and_match_openapi(world):

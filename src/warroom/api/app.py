@@ -11,6 +11,7 @@ from warroom import __version__
 from warroom.api import catalog, comms, errors, incidents, insights, postmortems, severities, users
 from warroom.api import status_subscribers
 from warroom.api import statuspage_v2
+from warroom.api import oncall
 from warroom.api.errors import error_response
 from warroom.api.limits import BodySizeLimit
 from warroom.core.runtime import Runtime
@@ -38,6 +39,8 @@ def create_app(runtime: Runtime | None = None) -> FastAPI:
                    statuspage_v2.router):
         app.include_router(router, responses=errors.ERROR_RESPONSES)
     app.include_router(status_subscribers.router, responses=errors.ERROR_RESPONSES)
+    app.include_router(oncall.router, responses=errors.ERROR_RESPONSES)
+    app.include_router(oncall.feeds_router)  # public: the secret in the URL is the key
     from warroom.web.app import install as install_web  # the HTML pages, served by the same app
 
     install_web(app)
