@@ -150,3 +150,28 @@ def test_another_process_change_is_seen_after_the_check_interval(runtime, desk, 
     assert cache.snapshot() is first
     cache.check_interval = 0
     assert cache.snapshot().version > first.version
+
+
+def test_while_one_reader_rebuilds_the_others_are_served_the_previous_page(runtime, desk, ada, checkout):
+    import threading
+
+    cache = PublicCache(runtime, check_interval=3600)
+    rendering = threading.Event()
+    may_finish = threading.Event()
+
+    def render(snap):
+        if snap.unresolved:  # the new page: hold its builder until the test lets it go
+            rendering.set()
+            assert may_finish.wait(10)
+        return f"{len(snap.unresolved)} open"
+
+    before = cache.rendered(("front",), "text/plain", render)
+    desk.declare(ada, "Public", "SEV2", visibility="public", services=["checkout"], commander=ada.id)
+    builder = threading.Thread(target=cache.rendered, args=(("front",), "text/plain", render))
+    builder.start()
+    assert rendering.wait(10)  # the builder re-renders the page for the new snapshot...
+    assert cache.rendered(("front",), "text/plain", render) is before  # ...meanwhile: the previous one
+    may_finish.set()
+    builder.join(10)
+    after = cache.rendered(("front",), "text/plain", render)
+    assert after.body == b"1 open" and after.etag != before.etag and cache.builds == 2

@@ -9,6 +9,7 @@ from typer.exceptions import TyperException
 
 from warroom.cli import admin, comms, incidents, insights, postmortems, server
 from warroom.cli import status_subscribers
+from warroom.cli import oncall as oncall_cli
 from warroom.cli.output import CliError, err_console
 from warroom.core.errors import ConfigError, WarroomError
 
@@ -30,6 +31,7 @@ incidents.register(app)
 comms.register(app)
 postmortems.register(app)
 insights.register(app)
+oncall_cli.register(app)
 status_subscribers.register(app)
 
 
