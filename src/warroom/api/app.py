@@ -10,6 +10,7 @@ from sqlalchemy import text
 from warroom import __version__
 from warroom.api import catalog, comms, errors, incidents, insights, postmortems, severities, users
 from warroom.api import status_subscribers
+from warroom.api import statuspage as statuspage_admin
 from warroom.api import statuspage_v2
 from warroom.api import oncall
 from warroom.api.errors import error_response
@@ -36,7 +37,7 @@ def create_app(runtime: Runtime | None = None) -> FastAPI:
 
     for router in (incidents.router, comms.incident_router, comms.router, postmortems.incident_router,
                    postmortems.router, catalog.router, users.router, severities.router, insights.router,
-                   statuspage_v2.router):
+                   statuspage_admin.router, statuspage_v2.router):
         app.include_router(router, responses=errors.ERROR_RESPONSES)
     app.include_router(status_subscribers.router, responses=errors.ERROR_RESPONSES)
     app.include_router(oncall.router, responses=errors.ERROR_RESPONSES)

@@ -8,6 +8,7 @@ import typer
 from typer.exceptions import TyperException
 
 from warroom.cli import admin, comms, incidents, insights, postmortems, server
+from warroom.cli import statuspage as statuspage_cli
 from warroom.cli import status_subscribers
 from warroom.cli import oncall as oncall_cli
 from warroom.cli.output import CliError, err_console
@@ -33,6 +34,7 @@ postmortems.register(app)
 insights.register(app)
 oncall_cli.register(app)
 status_subscribers.register(app)
+statuspage_cli.register(app)
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -39,6 +39,12 @@ def list_components(ctx: Context) -> list[Component]:
     return list(ctx.db.scalars(select(Component).order_by(Component.position, Component.name)))
 
 
+def service_names(ctx: Context) -> dict[int, str]:
+    """service id -> name, for showing which service each component follows."""
+    return dict(ctx.db.execute(select(Service.id, Service.name).where(
+        Service.id.in_(select(Component.service_id).where(Component.service_id.is_not(None))))).all())
+
+
 def list_groups(ctx: Context) -> list[ComponentGroup]:
     return list(ctx.db.scalars(select(ComponentGroup).order_by(ComponentGroup.position, ComponentGroup.name)))
 
@@ -140,7 +146,7 @@ def _apply(ctx: Context, component: Component, fields: dict[str, object]) -> Non
     if "service" in fields:
         component.service_id = _service_id(ctx, component, fields["service"])
     if "group" in fields:
-        component.group_id = None if fields["group"] in (None, "") else get_group(ctx, str(fields["group"])).id
+        component.group = _group(ctx, fields["group"])  # the relationship: component.group stays true
     if "override" in fields:
         override = fields["override"]
         if override not in (None, *COMPONENT_STATUSES):
@@ -149,12 +155,21 @@ def _apply(ctx: Context, component: Component, fields: dict[str, object]) -> Non
         component.override = override
 
 
+def _group(ctx: Context, ref: object) -> ComponentGroup | None:
+    if ref in (None, ""):
+        return None
+    try:
+        return get_group(ctx, str(ref))
+    except NotFound:  # a reference in the input: the input is invalid, not the URL
+        raise Invalid(f"no component group {ref!r}; create it first", field="group") from None
+
+
 def _service_id(ctx: Context, component: Component, name: object) -> int | None:
     if name in (None, ""):
         return None
     service_id = ctx.db.scalar(select(Service.id).where(Service.name == name))
     if service_id is None:
-        raise NotFound(f"no service {name!r}", field="service")
+        raise Invalid(f"no service {name!r} in the service catalog", field="service")
     taken = ctx.db.scalar(select(Component.name).where(Component.service_id == service_id,
                                                        Component.id != component.id))
     if taken is not None:

@@ -21,7 +21,7 @@ from warroom.core.context import Context
 from warroom.core.errors import Conflict, Invalid, NotFound
 from warroom.core.timers import Timer
 from warroom.statuspage import components, publishing
-from warroom.statuspage.models import MAINTENANCE_STATUSES, Maintenance, MaintenanceUpdate
+from warroom.statuspage.models import MAINTENANCE_STATUSES, Component, Maintenance, MaintenanceUpdate
 from warroom.users.service import require_admin
 
 START, END = "maintenance.start", "maintenance.end"
@@ -49,11 +49,13 @@ def get_maintenance(ctx: Context, ref: str | int) -> Maintenance:
     return maintenance
 
 
-def list_maintenances(ctx: Context, *, statuses: tuple[str, ...] = (), limit: int = 100) -> list[Maintenance]:
+def list_maintenances(ctx: Context, *, statuses: tuple[str, ...] = (), limit: int = 100,
+                      offset: int = 0) -> list[Maintenance]:
     query = select(Maintenance)
     if statuses:
         query = query.where(Maintenance.status.in_(statuses))
-    return list(ctx.db.scalars(query.order_by(Maintenance.starts_at.desc(), Maintenance.id.desc()).limit(limit)))
+    return list(ctx.db.scalars(query.order_by(Maintenance.starts_at.desc(), Maintenance.id.desc())
+                               .limit(limit).offset(offset)))
 
 
 def _window(ctx: Context, starts_at: datetime, ends_at: datetime) -> tuple[datetime, datetime]:
@@ -63,6 +65,14 @@ def _window(ctx: Context, starts_at: datetime, ends_at: datetime) -> tuple[datet
     if ends_at - starts_at > MAX_WINDOW:
         raise Invalid("a maintenance window can last at most 30 days", field="ends_at")
     return starts_at, ends_at
+
+
+def _components(ctx: Context, refs: list[str]) -> list[Component]:
+    """The components a maintenance names; an unknown one makes the input invalid (not a 404)."""
+    try:
+        return [components.get_component(ctx, ref) for ref in dict.fromkeys(refs)]
+    except NotFound as exc:
+        raise Invalid(f"{exc.message}; components are named by name or public id", field="components") from None
 
 
 def _title(title: object) -> str:
@@ -81,7 +91,7 @@ def schedule(ctx: Context, *, title: str, starts_at: datetime, ends_at: datetime
                               status="scheduled", starts_at=starts_at, ends_at=ends_at,
                               created_by_id=ctx.actor.id if ctx.actor else None, created_at=ctx.now(),
                               updated_at=ctx.now())
-    maintenance.components = [components.get_component(ctx, ref) for ref in dict.fromkeys(component_refs)]
+    maintenance.components = _components(ctx, list(component_refs))
     ctx.db.add(maintenance)
     ctx.db.flush()
     _record(ctx, maintenance, "scheduled", body.strip())
@@ -101,16 +111,25 @@ def edit(ctx: Context, maintenance: Maintenance, *, title: str | None = None, bo
         maintenance.title = _title(title)
     if body is not None:
         maintenance.body = body.strip()
+    # A time sent back unchanged (a whole form submitted again) is not a move.
+    if starts_at is not None and as_utc(starts_at) == as_utc(maintenance.starts_at):
+        starts_at = None
+    if ends_at is not None and as_utc(ends_at) == as_utc(maintenance.ends_at):
+        ends_at = None
     if starts_at is not None or ends_at is not None:
         if starts_at is not None and maintenance.status != "scheduled":
             raise Conflict("the maintenance has started; only its end can move", field="starts_at")
+        if ends_at is not None and as_utc(ends_at) <= ctx.now():
+            raise Invalid("ends_at is in the past; to end the maintenance now, complete it", field="ends_at")
         maintenance.starts_at, maintenance.ends_at = _window(
             ctx, starts_at or maintenance.starts_at, ends_at or maintenance.ends_at)
         _set_timers(ctx, maintenance)
     if component_refs is not None:
-        maintenance.components = [components.get_component(ctx, ref) for ref in dict.fromkeys(component_refs)]
+        maintenance.components = _components(ctx, component_refs)
     maintenance.updated_at = ctx.now()
     ctx.db.flush()
+    if maintenance.status == "scheduled" and as_utc(maintenance.starts_at) <= ctx.now():
+        move(ctx, maintenance, "in_progress", system=True)  # as schedule() does: its window is open
     components.refresh(ctx, force=True)
     return maintenance
 

@@ -16,6 +16,7 @@ from warroom.web import (auth, catalog_pages, channels_pages, declare, incident_
                          profile, room, templates_pages, updates_pages, views)
 from warroom.web import actions_pages, insights_pages, postmortem_pages, status_feeds
 from warroom.web import status_subscribe, status_subscribers_pages
+from warroom.web import status_admin_pages
 from warroom.web.rendering import render
 from warroom.web.templating import STATIC
 
@@ -24,6 +25,7 @@ PAGE_ROUTERS = (views, incident_list, declare, room, updates_pages, live, catalo
                 invites, channels_pages, templates_pages,
                 postmortem_pages, actions_pages, insights_pages, status_feeds)
 PAGE_ROUTERS += (status_subscribe, status_subscribers_pages)
+PAGE_ROUTERS += (status_admin_pages,)
 
 
 def is_page(request: Request) -> bool:
