@@ -15,6 +15,7 @@ from warroom.core.errors import WarroomError
 from warroom.web import (auth, catalog_pages, channels_pages, declare, incident_list, invites, live, people,
                          profile, room, templates_pages, updates_pages, views)
 from warroom.web import actions_pages, insights_pages, postmortem_pages, status_feeds
+from warroom.web import status_pages
 from warroom.web import status_subscribe, status_subscribers_pages
 from warroom.web import status_admin_pages
 from warroom.web.rendering import render
@@ -24,6 +25,7 @@ MACHINE_PREFIXES = ("/api/", "/v2/", "/hooks/", "/openapi.json", "/docs", "/redo
 PAGE_ROUTERS = (views, incident_list, declare, room, updates_pages, live, catalog_pages, people, profile,
                 invites, channels_pages, templates_pages,
                 postmortem_pages, actions_pages, insights_pages, status_feeds)
+PAGE_ROUTERS += (status_pages,)
 PAGE_ROUTERS += (status_subscribe, status_subscribers_pages)
 PAGE_ROUTERS += (status_admin_pages,)
 
