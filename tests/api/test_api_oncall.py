@@ -99,6 +99,13 @@ BAD_INPUT = [
     ("GET", "/schedules/primary/final?since=2026-03-02T09:00:00Z&until=2027-04-01T09:00:00Z", None, "until"),
     ("GET", "/schedules/primary/gaps?since=yesterday", None, "since"),
     ("GET", "/oncall?at=1767225600", None, "at"),
+    # The ends of the calendar: refused, not an overflow (a 500).
+    ("GET", "/schedules/primary/oncall?at=9999-12-31T23:59:59Z", None, "at"),
+    ("GET", "/schedules/primary/final?since=9999-12-25T00:00:00Z", None, "since"),
+    ("GET", "/schedules/primary/gaps?since=2026-03-02T00:00:00Z&until=0001-01-01T00:00:00Z", None, "until"),
+    ("POST", "/schedules/primary/layers", {**WEEKLY, "start": "0001-01-01T00:00"}, "start"),
+    ("POST", "/schedules/primary/overrides", {"user": "sam", "starts_at": "9999-12-31T00:00:00Z",
+                                              "ends_at": "9999-12-31T01:00:00Z"}, "starts_at"),
 ]
 
 

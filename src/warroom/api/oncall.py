@@ -5,7 +5,6 @@ Rules and access: warroom.oncall.service; feeds: warroom.oncall.ical.
 
 from __future__ import annotations
 
-from datetime import timedelta
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Request, Response
@@ -23,7 +22,6 @@ ScheduleKey = Annotated[str, "schedule id or name"]
 At = Annotated[QueryMoment | None, Query(description="ISO 8601 with an offset; default now")]
 Since = Annotated[QueryMoment | None, Query(description="ISO 8601 with an offset; default now")]
 Until = Annotated[QueryMoment | None, Query(description="ISO 8601 with an offset; default 14 days after since")]
-DEFAULT_RANGE = timedelta(days=14)
 
 
 @router.get("/schedules", response_model=list[ScheduleOut], summary="Every schedule with its layers")
@@ -115,15 +113,13 @@ def on_call(ctx: Ctx, schedule: ScheduleKey, at: At = None) -> OnCallOut:
 @router.get("/schedules/{schedule}/final", response_model=FinalOut,
             summary="The final schedule over a range (layers and overrides resolved), with its gaps")
 def final(ctx: Ctx, schedule: ScheduleKey, since: Since = None, until: Until = None) -> FinalOut:
-    start = since or ctx.now()
-    return final_out(ctx, service.get_schedule(ctx, schedule), start, until or start + DEFAULT_RANGE)
+    return final_out(ctx, service.get_schedule(ctx, schedule), since or ctx.now(), until)
 
 
 @router.get("/schedules/{schedule}/gaps", response_model=list[GapOut],
             summary="When nobody is on call within a range")
 def coverage_gaps(ctx: Ctx, schedule: ScheduleKey, since: Since = None, until: Until = None) -> list[GapOut]:
-    start = since or ctx.now()
-    found = service.gaps(ctx, service.get_schedule(ctx, schedule), start, until or start + DEFAULT_RANGE)
+    found = service.gaps(ctx, service.get_schedule(ctx, schedule), since or ctx.now(), until)
     return [GapOut(start=s, end=e) for s, e in found]
 
 

@@ -10,7 +10,7 @@ Every operation runs in the caller's one transaction and validates everything be
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, time, timedelta
+from datetime import datetime, time, timedelta, timezone
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
@@ -26,9 +26,21 @@ from warroom.users.service import find_user, require_admin, require_writer, vali
 
 # Answers over longer ranges are refused: a year of hourly shifts is already ~9,000 spans a layer.
 MAX_RANGE = timedelta(days=366)
+DEFAULT_RANGE = timedelta(days=14)
 MAX_OVERRIDE = timedelta(days=366)
 # How far `on_call_at` looks either way for the start and end of the current stretch.
 STRETCH_LOOKAROUND = timedelta(days=31)
+# Times outside these years are refused: nobody schedules them, and date arithmetic near the ends
+# of the calendar (year 1, year 9999) overflows.
+EARLIEST, LATEST = datetime(1970, 1, 1, tzinfo=timezone.utc), datetime(2200, 1, 1, tzinfo=timezone.utc)
+
+
+def within_years(moment: datetime, field: str) -> datetime:
+    """`moment` as UTC, if it lies between 1970 and 2200."""
+    aware = as_utc(moment) if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
+    if not EARLIEST <= aware < LATEST:
+        raise Invalid(f"{field} must lie between 1970 and 2200", field=field)
+    return as_utc(moment) if moment.tzinfo else moment
 
 
 # --- schedules ----------------------------------------------------------------------------------------
@@ -104,7 +116,7 @@ def _responder(ctx: Context, key: str | int, field: str) -> User:
 
 
 def _rules(body: LayerIn) -> _LayerRules:
-    start = body.start.replace(second=0, microsecond=0)
+    start = within_years(body.start, "start").replace(second=0, microsecond=0)
     weekday = None
     handoff = start.time()
     if body.handoff is not None:
@@ -195,7 +207,7 @@ def handoff_text(layer: ScheduleLayer) -> str:
 
 def add_override(ctx: Context, schedule: Schedule, body: OverrideIn) -> Override:
     require_writer(ctx)
-    starts_at, ends_at = as_utc(body.starts_at), as_utc(body.ends_at)
+    starts_at, ends_at = within_years(body.starts_at, "starts_at"), within_years(body.ends_at, "ends_at")
     if ends_at <= starts_at:
         raise Invalid("ends_at must be after starts_at", field="ends_at")
     if ends_at <= ctx.now():
@@ -261,8 +273,10 @@ def _override_windows(ctx: Context, schedule: Schedule, start: datetime, end: da
             for o in list_overrides(ctx, schedule, start, end)]
 
 
-def check_range(start: datetime, end: datetime) -> tuple[datetime, datetime]:
-    start, end = as_utc(start), as_utc(end)
+def check_range(start: datetime, end: datetime | None = None) -> tuple[datetime, datetime]:
+    """The range as UTC; without an end, DEFAULT_RANGE long."""
+    start = within_years(start, "since")
+    end = within_years(end, "until") if end is not None else start + DEFAULT_RANGE
     if end <= start:
         raise Invalid("until must be after since", field="until")
     if end - start > MAX_RANGE:
@@ -270,14 +284,16 @@ def check_range(start: datetime, end: datetime) -> tuple[datetime, datetime]:
     return start, end
 
 
-def final_schedule(ctx: Context, schedule: Schedule, start: datetime, end: datetime) -> list[rotation.Span]:
+def final_schedule(ctx: Context, schedule: Schedule, start: datetime,
+                   end: datetime | None = None) -> list[rotation.Span]:
     """Who is on call from `start` to `end`, in order; time with nobody is left out (see `gaps`)."""
     start, end = check_range(start, end)
     return rotation.final_schedule(zone_of(schedule), rules_of(schedule),
                                    _override_windows(ctx, schedule, start, end), start, end)
 
 
-def gaps(ctx: Context, schedule: Schedule, start: datetime, end: datetime) -> list[tuple[datetime, datetime]]:
+def gaps(ctx: Context, schedule: Schedule, start: datetime,
+         end: datetime | None = None) -> list[tuple[datetime, datetime]]:
     """The parts of the range with nobody on call."""
     start, end = check_range(start, end)
     return rotation.gaps(final_schedule(ctx, schedule, start, end), start, end)
@@ -296,7 +312,7 @@ class Answer:
 
 def on_call_at(ctx: Context, schedule: Schedule, at: datetime | None = None) -> Answer:
     """Who is on call at `at` (default now), with when their stretch began and ends."""
-    at = as_utc(at or ctx.now())
+    at = within_years(at or ctx.now(), "at")
     start, end = at - STRETCH_LOOKAROUND, at + STRETCH_LOOKAROUND
     spans = rotation.final_schedule(zone_of(schedule), rules_of(schedule),
                                     _override_windows(ctx, schedule, start, end), start, end)

@@ -37,7 +37,7 @@ def span_out(span: rotation.Span, person: UserRef) -> SpanOut:
                    override_id=span.source_id if span.source == "override" else None)
 
 
-def final_out(ctx: Context, schedule: Schedule, start: datetime, end: datetime) -> FinalOut:
+def final_out(ctx: Context, schedule: Schedule, start: datetime, end: datetime | None) -> FinalOut:
     start, end = service.check_range(start, end)
     spans = service.final_schedule(ctx, schedule, start, end)
     people = _people(ctx, {span.user_id for span in spans})
