@@ -18,8 +18,6 @@ from __future__ import annotations
 
 import html
 import json
-import smtplib
-import ssl
 from dataclasses import dataclass
 from datetime import datetime
 from email import policy
@@ -29,7 +27,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlalchemy import select
 
-from warroom.comms.transports.email import TIMEOUT, message_id
+from warroom.comms.transports.email import message_id, send_mail, smtp_settings_of
 from warroom.core import outbox, webhooks
 from warroom.core.clock import as_utc
 from warroom.core.outbox import DeliveryFailed, Envelope
@@ -183,29 +181,13 @@ def build_mail(runtime, envelope: Envelope, recipient: Recipient) -> EmailMessag
 
 @outbox.transport(EMAIL_TRANSPORT)
 def send_status_email(runtime, envelope: Envelope) -> str:
-    smtp_settings = runtime.settings.smtp
-    if smtp_settings is None:
-        raise DeliveryFailed("no SMTP server configured: set WARROOM_SMTP_HOST (see docs/configuration.md)")
+    smtp_settings_of(runtime)
     try:
         recipient = _recipient(runtime, envelope)
         _check_still_wanted(recipient, envelope.payload.get("event", ""))
     except Skip as skipped:
         return f"not sent: {skipped}"
-    mail = build_mail(runtime, envelope, recipient)
-    try:
-        with smtplib.SMTP(smtp_settings.host, smtp_settings.port, timeout=TIMEOUT) as smtp:
-            if smtp_settings.starttls:
-                smtp.starttls(context=ssl.create_default_context())
-            if smtp_settings.user:
-                smtp.login(smtp_settings.user, smtp_settings.password or "")
-            smtp.send_message(mail)
-    except smtplib.SMTPRecipientsRefused:
-        raise DeliveryFailed(f"SMTP refused the address {recipient.target}", permanent=True) from None
-    except smtplib.SMTPResponseException as exc:
-        raise DeliveryFailed(f"SMTP {exc.smtp_code}: {exc.smtp_error!r}",
-                             permanent=500 <= exc.smtp_code < 600) from None
-    except (smtplib.SMTPException, OSError) as exc:
-        raise DeliveryFailed(f"SMTP: {type(exc).__name__}: {exc}") from None
+    send_mail(runtime, build_mail(runtime, envelope, recipient))
     return f"sent to subscriber {recipient.id}"
 
 

@@ -72,30 +72,42 @@ def _recipients(runtime, envelope: outbox.Envelope) -> tuple[list[str], int | No
     return list(channel.settings["recipients"]), channel.id
 
 
-@outbox.transport("email")
-def send_email(runtime, envelope: outbox.Envelope) -> str:
-    smtp_settings = runtime.settings.smtp
-    if smtp_settings is None:
+def smtp_settings_of(runtime):
+    """The SMTP server, or a retryable failure until one is configured."""
+    if runtime.settings.smtp is None:
         raise DeliveryFailed("no SMTP server configured: set WARROOM_SMTP_HOST (see docs/configuration.md)")
-    recipients, channel_id = _recipients(runtime, envelope)
-    incident_id = envelope.target.get("incident_id")
-    thread = thread_ref(runtime, channel_id, incident_id) if channel_id else None
-    mail = build(runtime, envelope, recipients, thread)
+    return runtime.settings.smtp
+
+
+def send_mail(runtime, mail: EmailMessage) -> dict:
+    """One message through the configured SMTP server (STARTTLS and login as configured); returns
+    the refused recipients. Failures are classified for the outbox: 5xx and refused addresses are
+    permanent, the rest are retried."""
+    smtp_settings = smtp_settings_of(runtime)
     try:
         with smtplib.SMTP(smtp_settings.host, smtp_settings.port, timeout=TIMEOUT) as smtp:
             if smtp_settings.starttls:
                 smtp.starttls(context=ssl.create_default_context())
             if smtp_settings.user:
                 smtp.login(smtp_settings.user, smtp_settings.password or "")
-            refused = smtp.send_message(mail)
+            return smtp.send_message(mail)
+    except smtplib.SMTPRecipientsRefused as exc:
+        raise DeliveryFailed(f"SMTP refused every recipient: {', '.join(exc.recipients)}", permanent=True) from None
     except smtplib.SMTPResponseException as exc:
         raise DeliveryFailed(f"SMTP {exc.smtp_code}: {exc.smtp_error!r}",
                              permanent=500 <= exc.smtp_code < 600) from None
-    except smtplib.SMTPRecipientsRefused as exc:
-        raise DeliveryFailed(f"SMTP refused every recipient: {exc.recipients}", permanent=True) from None
     except (smtplib.SMTPException, OSError) as exc:
         raise DeliveryFailed(f"SMTP: {type(exc).__name__}: {exc}") from None
+
+
+@outbox.transport("email")
+def send_email(runtime, envelope: outbox.Envelope) -> str:
+    smtp_settings_of(runtime)
+    recipients, channel_id = _recipients(runtime, envelope)
+    incident_id = envelope.target.get("incident_id")
+    thread = thread_ref(runtime, channel_id, incident_id) if channel_id else None
+    refused = send_mail(runtime, build(runtime, envelope, recipients, thread))
     if channel_id and not thread:
-        remember_thread(runtime, channel_id, incident_id, mail["Message-ID"])
+        remember_thread(runtime, channel_id, incident_id, message_id(runtime, envelope.key))
     detail = f"sent to {len(recipients) - len(refused)} of {len(recipients)}"
     return detail + (f"; refused {', '.join(refused)}" if refused else "")
