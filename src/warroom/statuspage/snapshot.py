@@ -195,12 +195,16 @@ def build(db: Session, policy: SeverityPolicy, now: datetime, base_url: str) -> 
                     indicator=indicator, description=description)
 
 
-def history(db: Session, policy: SeverityPolicy, page_number: int, per_page: int = HISTORY_PAGE
-            ) -> tuple[list[IncidentView], bool]:
-    """Resolved public incidents, newest first, a page at a time; and whether there are more."""
+def history(db: Session, policy: SeverityPolicy, page_number: int, per_page: int = HISTORY_PAGE, *,
+            ended_before: datetime | None = None) -> tuple[list[IncidentView], bool]:
+    """Resolved public incidents (that ended before `ended_before`, when given: the page shows
+    the last 14 days itself), newest first, a page at a time; and whether there are more."""
     row = db.get(StatusPage, PAGE_ID)
-    query = _public_incidents(db).where(Incident.status.not_in(OPEN_STATUSES)) \
-        .offset((page_number - 1) * per_page).limit(per_page + 1)
+    query = _public_incidents(db).where(Incident.status.not_in(OPEN_STATUSES))
+    if ended_before is not None:
+        ended = func.coalesce(Incident.resolved_at, Incident.canceled_at, Incident.closed_at)
+        query = query.where(ended < ended_before)
+    query = query.offset((page_number - 1) * per_page).limit(per_page + 1)
     views = _incident_views(db, policy, row.link_secret if row else "", query)
     return views[:per_page], len(views) > per_page
 
@@ -210,6 +214,12 @@ def incident(db: Session, policy: SeverityPolicy, public_id: str) -> IncidentVie
     views = _incident_views(db, policy, row.link_secret if row else "",
                             _public_incidents(db).where(PublicIncident.public_id == public_id))
     return views[0] if views else None
+
+
+def maintenance(db: Session, public_id: str) -> MaintenanceView | None:
+    """One maintenance by its public id, however old (its link is in subscribers' mail)."""
+    row = db.scalar(select(Maintenance).where(Maintenance.public_id == public_id))
+    return _maintenance_view(row) if row is not None else None
 
 
 def _public_incidents(db: Session):

@@ -21,11 +21,9 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
-from sqlalchemy import select
 
 from warroom.statuspage import snapshot as snapshots
 from warroom.statuspage import uptime
-from warroom.statuspage.models import Maintenance
 from warroom.statuspage.snapshot import ComponentView, IncidentView, MaintenanceView, Snapshot
 from warroom.statuspage.uptime import Day
 from warroom.web.status_http import HTML, MAX_AGE, PUBLIC_HEADERS, public_cache, respond
@@ -251,12 +249,11 @@ def _find_incident(snap: Snapshot, runtime, public_id: str) -> IncidentView | No
 
 def _find_maintenance(snap: Snapshot, runtime, public_id: str) -> MaintenanceView | None:
     """From the snapshot, or older than the 50 it holds (its link is in subscribers' mail).
-    Maintenance has nothing private; the view is built by the snapshot's own function."""
+    Maintenance has nothing private."""
     view = next((m for m in snap.maintenances if m.public_id == public_id), None)
     if view is None:
         with runtime.db.read_session() as db:
-            row = db.scalar(select(Maintenance).where(Maintenance.public_id == public_id))
-            view = snapshots._maintenance_view(row) if row is not None else None
+            view = snapshots.maintenance(db, public_id)
     return view
 
 
@@ -271,7 +268,8 @@ def history_page(request: Request) -> Response:
 
     def render(snap: Snapshot) -> str:
         with runtime.db.read_session() as db:
-            views, has_more = snapshots.history(db, runtime.policy, number)
+            views, has_more = snapshots.history(db, runtime.policy, number,
+                                                ended_before=snap.built_at - timedelta(days=snapshots.RECENT_DAYS))
         if not views and number > 1:
             raise PageNotFound
         return _html("status_history.html", snap, incidents=views, number=number, has_more=has_more)
