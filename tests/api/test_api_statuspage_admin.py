@@ -215,6 +215,7 @@ def test_page_settings_are_read_by_anyone_and_checked_field_by_field(admin, view
 
     for field, bad in (("name", ""), ("name", " " * 3), ("url", "ftp://acme.example"), ("url", "acme.example"),
                        ("logo_url", "javascript:alert(1)"), ("logo_url", "//evil.example/x.png"),
+                       ("logo_url", "http://cdn.example/logo.png"),
                        ("brand_color", "red"), ("brand_color", "#12345"), ("timezone", "Mars/Olympus"),
                        ("timezone", "localtime"), ("brand_color", 123)):
         assert_error(admin.client.put(f"{BASE}/settings", json={**wanted, field: bad}), 422, "invalid", field)

@@ -58,8 +58,10 @@ def _check(name: str, value: object) -> str:
         raise Invalid("name must not be empty", field=name)
     if name == "url" and value and not WEB_URL.match(value):
         raise Invalid("url must be empty or an http:// or https:// address", field=name)
-    if name == "logo_url" and value and not (WEB_URL.match(value) or _site_path(value)):
-        raise Invalid("logo_url must be empty, an http:// or https:// address, or a path starting with /",
+    # https only: the public page's Content-Security-Policy loads images from https: or this server.
+    if name == "logo_url" and value and not ((WEB_URL.match(value) and value.lower().startswith("https://"))
+                                             or _site_path(value)):
+        raise Invalid("logo_url must be empty, an https:// address, or a path on this server starting with /",
                       field=name)
     if name == "brand_color":
         if not COLOR.match(value):
