@@ -188,3 +188,13 @@ def servers(tmp_path: Path) -> Iterator["Servers"]:
         yield running
     finally:
         running.stop()
+
+
+@pytest.fixture
+def mailbox():
+    """A real SMTP server (aiosmtpd) on 127.0.0.1 keeping what it receives (tests/receivers.py)."""
+    from receivers import MailBox
+
+    box = MailBox()
+    yield box
+    box.close()

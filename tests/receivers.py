@@ -115,3 +115,13 @@ class MailBox:
 
     def close(self) -> None:
         self.controller.stop()
+
+
+def with_smtp(runtime, mailbox: MailBox, sender: str = "warroom@example.com"):
+    """The runtime, sending mail to `mailbox` (plain SMTP on 127.0.0.1)."""
+    import dataclasses
+
+    from warroom.core.config import SmtpSettings
+
+    smtp = SmtpSettings(host="127.0.0.1", port=mailbox.port, starttls=False, sender=sender)
+    return dataclasses.replace(runtime, settings=dataclasses.replace(runtime.settings, smtp=smtp))

@@ -2,17 +2,15 @@
 
 from __future__ import annotations
 
-import dataclasses
 from datetime import datetime, timezone
 
 import pytest
 from sqlalchemy import select
 
-from receivers import MailBox
+from receivers import with_smtp
 from warroom.comms import channels
 from warroom.comms.schemas import ChannelIn, ChannelPatch
 from warroom.core.clock import ManualClock
-from warroom.core.config import SmtpSettings
 from warroom.core.errors import Invalid
 from warroom.core.outbox import OutboxMessage
 from warroom.core.worker import Worker
@@ -21,18 +19,6 @@ from warroom.core.worker import Worker
 @pytest.fixture
 def clock() -> ManualClock:
     return ManualClock(datetime.now(timezone.utc).replace(microsecond=0))
-
-
-@pytest.fixture
-def mailbox():
-    box = MailBox()
-    yield box
-    box.close()
-
-
-def with_smtp(runtime, mailbox):
-    smtp = SmtpSettings(host="127.0.0.1", port=mailbox.port, starttls=False, sender="warroom@example.com")
-    return dataclasses.replace(runtime, settings=dataclasses.replace(runtime.settings, smtp=smtp))
 
 
 def add_channel(desk, admin, **fields):

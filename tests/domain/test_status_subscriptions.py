@@ -14,11 +14,10 @@ import pytest
 from sqlalchemy import func, select
 from standardwebhooks import Webhook
 
-from receivers import MailBox
+from receivers import with_smtp
 from warroom.comms import updates
 from warroom.comms.schemas import UpdateIn
 from warroom.core.clock import ManualClock
-from warroom.core.config import SmtpSettings
 from warroom.core.errors import Conflict, Forbidden, Invalid, Throttled
 from warroom.core.outbox import OutboxAttempt, OutboxMessage
 from warroom.core.worker import Worker
@@ -37,17 +36,10 @@ def clock() -> ManualClock:
 
 
 @pytest.fixture
-def mailbox():
-    box = MailBox()
-    yield box
-    box.close()
-
-
-@pytest.fixture
 def worker(runtime, mailbox) -> Worker:
-    smtp = SmtpSettings(host="127.0.0.1", port=mailbox.port, starttls=False, sender="status@example.com")
-    settings = dataclasses.replace(runtime.settings, smtp=smtp, url="https://warroom.example.com")
-    return Worker(dataclasses.replace(runtime, settings=settings))
+    mailing = with_smtp(runtime, mailbox, sender="status@example.com")
+    return Worker(dataclasses.replace(mailing, settings=dataclasses.replace(mailing.settings,
+                                                                           url="https://warroom.example.com")))
 
 
 @pytest.fixture

@@ -3,15 +3,13 @@ real SMTP server (aiosmtpd) receiving the mail."""
 
 from __future__ import annotations
 
-import dataclasses
 import re
 from urllib.parse import urlsplit
 
 import pytest
 from conftest import csrf_of
 
-from receivers import MailBox
-from warroom.core.config import SmtpSettings
+from receivers import with_smtp
 from warroom.core.worker import Worker
 from warroom.statuspage import components, publishing
 
@@ -19,17 +17,9 @@ SUBSCRIBE = "/status/subscribe"
 
 
 @pytest.fixture
-def mailbox():
-    box = MailBox()
-    yield box
-    box.close()
-
-
-@pytest.fixture
 def deliver(world, mailbox):
-    smtp = SmtpSettings(host="127.0.0.1", port=mailbox.port, starttls=False, sender="status@example.com")
     runtime = world.runtime
-    worker = Worker(dataclasses.replace(runtime, settings=dataclasses.replace(runtime.settings, smtp=smtp)))
+    worker = Worker(with_smtp(runtime, mailbox, sender="status@example.com"))
 
     def run() -> None:
         while worker.deliver_once():
