@@ -91,6 +91,12 @@ def setup(base_url: str, token: str) -> str:
         return ref
 
 
+def sizes(base_url: str, path: str) -> tuple[int, int]:
+    plain = httpx.get(f"{base_url}{path}", headers={"Accept-Encoding": "identity"})
+    sent = httpx.get(f"{base_url}{path}")  # httpx asks for gzip by default: Content-Length is what was sent
+    return len(plain.content), int(sent.headers["content-length"])
+
+
 def load(base_url: str, path: str, seconds: float, concurrency: int, *, headers: dict | None = None,
          expect: int = 200, during=None) -> Sample:
     """`concurrency` keep-alive clients request `path` for `seconds`; `during` runs beside them."""
@@ -138,6 +144,9 @@ def main() -> None:
             assert summary["status"]["indicator"] == "critical", summary["status"]
             assert len(summary["components"]) == COMPONENTS + 3, len(summary["components"])
             assert len(summary["incidents"][0]["incident_updates"]) == UPDATES
+            print("response sizes, bytes plain / as sent gzipped: "
+                  + ", ".join(f"{path} {plain:,} / {sent:,}" for path, (plain, sent) in
+                              ((path, sizes(base_url, path)) for path in ("/status", "/api/v2/summary.json"))))
             print(f"measuring over HTTP ({machine()})")
             samples = [load(base_url, path, args.seconds, args.concurrency)
                        for path in ("/healthz", "/static/status.css", "/status", "/api/v2/summary.json")]
@@ -167,7 +176,12 @@ def report(args: argparse.Namespace, database: str, samples: list[Sample]) -> No
     rows = []
     for sample in samples:
         ratio = sample.rate / baseline.rate
-        verdict = "" if sample is baseline or "static" in sample.name else ("PASS" if ratio >= TARGET else "FAIL")
+        if sample is baseline or "static" in sample.name:
+            verdict = ""
+        elif "meanwhile" in sample.name:
+            verdict = "(not a target)"  # one update a second is far past any real cadence
+        else:
+            verdict = "PASS" if ratio >= TARGET else "FAIL"
         rows.append([sample.name, f"{len(sample.latencies):,}", f"{sample.rate:,.0f}", f"{sample.ms(50):.2f}",
                      f"{sample.ms(99):.2f}", f"{ratio:.2f}", verdict])
     print_table(["request", "n", "req/s", "p50 ms", "p99 ms", "req/s ÷ healthz", f"≥ {TARGET}"], rows)
