@@ -13,7 +13,9 @@ them and posts 20 public updates, then, from --concurrency client threads with k
     GET /status                  while a public update is posted every second (the cache is rebuilt)
 
 Prints requests/s, p50 and p99 of each, and throughput ÷ the baseline; the target is at least 0.7.
-The clients run in this process and share the machine's CPUs with the server, alike for every row.
+The clients run in this process and share the machine's CPUs with the server, alike for every row;
+they ask for gzip, as browsers do, and read each body as sent without inflating it (a reader's
+browser does that on its own machine).
 
     .venv/bin/python bench/statuspage.py                        # SQLite, 4 clients, 8 s each
     .venv/bin/python bench/statuspage.py --seconds 3            # a quick try
@@ -97,6 +99,15 @@ def sizes(base_url: str, path: str) -> tuple[int, int]:
     return len(plain.content), int(sent.headers["content-length"])
 
 
+def fetch(http: httpx.Client, path: str) -> httpx.Response:
+    """One GET, its body read as sent (gzipped when the server compressed it) and not inflated: a
+    reader's browser inflates on its own machine, while these clients share the server's CPUs."""
+    with http.stream("GET", path) as response:
+        for _ in response.iter_raw():
+            pass
+    return response
+
+
 def load(base_url: str, path: str, seconds: float, concurrency: int, *, headers: dict | None = None,
          expect: int = 200, during=None) -> Sample:
     """`concurrency` keep-alive clients request `path` for `seconds`; `during` runs beside them."""
@@ -108,9 +119,9 @@ def load(base_url: str, path: str, seconds: float, concurrency: int, *, headers:
         try:
             with httpx.Client(base_url=base_url, headers=headers or {}, timeout=30) as http:
                 for _ in range(5):  # connect and warm up, untimed
-                    timed(lambda: http.get(path), expect)
+                    timed(lambda: fetch(http, path), expect)
                 while time.perf_counter() < stop:
-                    latencies[index].append(timed(lambda: http.get(path), expect))
+                    latencies[index].append(timed(lambda: fetch(http, path), expect))
         except BaseException as exc:  # noqa: BLE001 - reported in the main thread
             errors.append(exc)
 
