@@ -32,6 +32,22 @@ KNOWN_ROUTES = {
 }
 
 LAYER = {"users": ["rita"], "shift_length": 1, "shift_unit": "weeks", "start": "2026-03-02T09:00"}
+# The status page's admin routes (statuspage admin and subscribers).
+STATUS_WRITE_BODIES: dict[tuple[str, str], dict | None] = {
+    ("POST", "/api/v1/status/components"): {"name": "Search"},
+    ("PATCH", "/api/v1/status/components/{component}"): {"override": "major_outage"},
+    ("DELETE", "/api/v1/status/components/{component}"): None,
+    ("POST", "/api/v1/status/component-groups"): {"name": "Edge"},
+    ("DELETE", "/api/v1/status/component-groups/{group}"): None,
+    ("POST", "/api/v1/status/maintenances"): {"title": "DB upgrade", "starts_at": "2099-01-01T00:00:00Z",
+                                              "ends_at": "2099-01-01T01:00:00Z"},
+    ("PATCH", "/api/v1/status/maintenances/{maintenance}"): {"title": "DB upgrade to v16"},
+    ("POST", "/api/v1/status/maintenances/{maintenance}/status"): {"status": "canceled"},
+    ("PUT", "/api/v1/status/settings"): {"name": "Acme", "url": "", "logo_url": "", "brand_color": "#000000",
+                                         "timezone": "UTC"},
+    ("POST", "/api/v1/status/subscribers"): {"kind": "email", "target": "new@example.com"},
+    ("DELETE", "/api/v1/status/subscribers/{subscriber_id}"): None,
+}
 ONCALL_WRITE_BODIES: dict[tuple[str, str], dict | None] = {
     ("POST", "/api/v1/schedules"): {"name": "secondary", "timezone": "UTC"},
     ("PATCH", "/api/v1/schedules/{schedule}"): {"description": "Payments"},
@@ -81,6 +97,7 @@ WRITE_BODIES: dict[tuple[str, str], dict | None] = {
                                                             "due_on": "2099-01-01"},
     ("PATCH", "/api/v1/action-items/{item_id}"): {"status": "done"},
     **ONCALL_WRITE_BODIES,
+    **STATUS_WRITE_BODIES,
 }
 # Writes a viewer may make: its own API tokens (how a viewer reads through the API at all) and the
 # triage helper, which only computes a proposal and stores nothing.
@@ -106,7 +123,7 @@ def scene(world, admin, responder, viewer, services, declare):
     params = {"incident": incident["ref"], "role": "responder", "user": "rita",
               "event_id": event["id"], "token_id": token["id"], "channel": channel["id"],
               "audience": "public", "kind": "update", "message_id": message["id"], "item_id": item["id"],
-              **oncall_scene(responder)}
+              **oncall_scene(responder), **status_scene(admin)}
     return SimpleNamespace(incident=incident, params=params)
 
 
@@ -121,6 +138,19 @@ def oncall_scene(responder) -> dict:
     return {"schedule": "primary", "layer_id": layer["id"], "override_id": override["id"], "feed_id": feed["id"]}
 
 
+def status_scene(admin) -> dict:
+    """A component in a group, a maintenance and a subscriber: the status page's path parameters."""
+    c = admin.client
+    assert c.post("/api/v1/status/component-groups", json={"name": "Core"}).status_code == 201
+    assert c.post("/api/v1/status/components", json={"name": "Checkout", "group": "Core"}).status_code == 201
+    planned = c.post("/api/v1/status/maintenances", json={
+        "title": "Network work", "starts_at": "2099-02-01T00:00:00Z", "ends_at": "2099-02-01T02:00:00Z"}).json()
+    subscriber = c.post("/api/v1/status/subscribers", json={"kind": "email", "target": "reader@example.com",
+                                                            "confirmed": True}).json()
+    return {"component": "Checkout", "group": "Core", "maintenance": planned["public_id"],
+            "subscriber_id": subscriber["id"]}
+
+
 def _call(client: TestClient, method: str, template: str, params: dict, body: dict | None = None):
     return client.request(method, fill_path(template, params), json=body)
 
@@ -133,7 +163,9 @@ def _state(admin) -> dict:
             "services": c.get("/api/v1/services").json(), "users": c.get("/api/v1/users").json(),
             "postmortem": c.get("/api/v1/incidents/INC-1/postmortem").json(),
             "action_items": c.get("/api/v1/action-items").json(),
-            "schedules": c.get("/api/v1/schedules").json(), "feeds": c.get("/api/v1/calendar-feeds").json()}
+            "schedules": c.get("/api/v1/schedules").json(), "feeds": c.get("/api/v1/calendar-feeds").json(),
+            **{name: c.get(f"/api/v1/status/{name}").json()
+               for name in ("components", "component-groups", "maintenances", "subscribers", "settings")}}
 
 
 def test_routes_are_enumerated_and_match_openapi(world):
@@ -193,7 +225,8 @@ def test_viewer_gets_403_on_every_write_route_and_changes_nothing(world, scene, 
 
 
 # Reads that hold configuration (channel settings, templates, every outgoing message): admins only.
-ADMIN_READS = {"/api/v1/channels", "/api/v1/channels/{channel}", "/api/v1/templates", "/api/v1/outbox",
+ADMIN_READS = {"/api/v1/status/subscribers",
+               "/api/v1/channels", "/api/v1/channels/{channel}", "/api/v1/templates", "/api/v1/outbox",
                "/api/v1/outbox/{message_id}"}
 
 
