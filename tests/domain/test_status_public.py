@@ -63,6 +63,7 @@ def test_a_public_incident_shows_with_its_public_updates_only(desk, ada, checkou
     assert (incident.name, incident.status, incident.impact) == ("Card payments fail", "investigating", "critical")
     assert incident.components == (checkout,)
     assert [u.body.split("\n")[0] for u in incident.updates] == ["Card payments fail for everyone"]
+    assert incident.updates[0].body.endswith("Next update by 02 Mar 2026, 10:30 UTC.")  # T0 + 30 min
     assert page.component(checkout).status == "major_outage"
     assert (page.indicator, page.description) == ("critical", "Major System Outage")
     assert "INTERNAL-ONLY" not in repr(page) and "NOTE-ONLY" not in repr(page) and "CUSTOMER-ONLY" not in repr(page)

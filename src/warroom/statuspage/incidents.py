@@ -15,6 +15,8 @@ Reacting to the incident's timeline (the hook below), in the same transaction:
 
 from __future__ import annotations
 
+from zoneinfo import ZoneInfo
+
 from sqlalchemy import select
 
 from warroom.comms.models import StatusUpdate
@@ -29,13 +31,17 @@ SHOWN_FIELDS = ("title", "services", "visibility", "started_at")
 _PAGE_EVENTS = ("declared", "status_changed", "severity_changed")
 
 
-def public_body(update: StatusUpdate) -> str:
-    """A public update as one text, from the parts its author wrote for the public."""
+def public_body(update: StatusUpdate, zone_name: str = "UTC") -> str:
+    """A public update as one text, from the parts its author wrote for the public, and when the
+    next one is due (in the page's timezone, named)."""
     parts = [update.whats_happening.strip()]
     if update.who_is_affected.strip():
         parts.append(f"Who is affected: {update.who_is_affected.strip()}")
     if update.what_we_are_doing.strip():
         parts.append(f"What we are doing: {update.what_we_are_doing.strip()}")
+    if update.next_update_at is not None:
+        local = update.next_update_at.astimezone(ZoneInfo(zone_name))
+        parts.append(f"Next update by {local:%d %b %Y, %H:%M} {local.tzname()}.")
     return "\n\n".join(part for part in parts if part)
 
 
@@ -89,7 +95,7 @@ def _announce_update(ctx: Context, incident: Incident, event: TimelineEvent) -> 
             else publishing.INCIDENT_UPDATED if earlier is not None else publishing.INCIDENT_CREATED)
     publishing.announce(ctx, publishing.Announcement(
         kind=kind, public_id=public_identity(ctx, incident).public_id, title=incident.title, status=status,
-        body=public_body(update), components=component_ids(ctx, incident),
+        body=public_body(update, publishing.page(ctx).timezone), components=component_ids(ctx, incident),
         impact=impact_of(ctx.policy, incident.severity)))
 
 

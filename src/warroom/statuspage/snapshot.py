@@ -165,12 +165,11 @@ def _page(row: StatusPage | None, now: datetime, base_url: str) -> PageView:
 def build(db: Session, policy: SeverityPolicy, now: datetime, base_url: str) -> Snapshot:
     row = db.get(StatusPage, PAGE_ID)
     version = row.version if row else 0
-    secret = row.link_secret if row else ""
     page = _page(row, now, base_url)
     components = _components(db, now, ZoneInfo(page.timezone))
     # Every unresolved one, however old, and the most recent others.
-    unresolved = _incident_views(db, policy, secret, _public_incidents(db).where(Incident.status.in_(OPEN_STATUSES)))
-    recent = _incident_views(db, policy, secret, _public_incidents(db).limit(JSON_LIMIT))
+    unresolved = _incident_views(db, policy, row, _public_incidents(db).where(Incident.status.in_(OPEN_STATUSES)))
+    recent = _incident_views(db, policy, row, _public_incidents(db).limit(JSON_LIMIT))
     seen = {view.public_id for view in unresolved}
     incidents = tuple(sorted([*unresolved, *(view for view in recent if view.public_id not in seen)],
                              key=lambda view: view.created_at, reverse=True))
@@ -205,13 +204,13 @@ def history(db: Session, policy: SeverityPolicy, page_number: int, per_page: int
         ended = func.coalesce(Incident.resolved_at, Incident.canceled_at, Incident.closed_at)
         query = query.where(ended < ended_before)
     query = query.offset((page_number - 1) * per_page).limit(per_page + 1)
-    views = _incident_views(db, policy, row.link_secret if row else "", query)
+    views = _incident_views(db, policy, row, query)
     return views[:per_page], len(views) > per_page
 
 
 def incident(db: Session, policy: SeverityPolicy, public_id: str) -> IncidentView | None:
     row = db.get(StatusPage, PAGE_ID)
-    views = _incident_views(db, policy, row.link_secret if row else "",
+    views = _incident_views(db, policy, row,
                             _public_incidents(db).where(PublicIncident.public_id == public_id))
     return views[0] if views else None
 
@@ -229,7 +228,8 @@ def _public_incidents(db: Session):
             .order_by(Incident.declared_at.desc(), Incident.id.desc()))
 
 
-def _incident_views(db: Session, policy: SeverityPolicy, secret: str, query) -> list[IncidentView]:
+def _incident_views(db: Session, policy: SeverityPolicy, page: StatusPage | None, query) -> list[IncidentView]:
+    secret, zone = (page.link_secret, page.timezone) if page is not None else ("", "UTC")
     rows = db.execute(query).all()
     if not rows:
         return []
@@ -254,7 +254,7 @@ def _incident_views(db: Session, policy: SeverityPolicy, secret: str, query) -> 
             monitoring_at=incident.mitigated_at, resolved_at=ended if public_status(incident.status) == "resolved"
             else None, components=components,
             updates=tuple(UpdateView(public_id=derived_id(secret, "update", u.id), status=public_status(u.status),
-                                     body=public_body(u), at=u.posted_at, components=components) for u in mine)))
+                                     body=public_body(u, zone), at=u.posted_at, components=components) for u in mine)))
     return views
 
 
