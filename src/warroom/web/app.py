@@ -18,6 +18,7 @@ from warroom.web import actions_pages, insights_pages, postmortem_pages, status_
 from warroom.web import status_pages
 from warroom.web import status_subscribe, status_subscribers_pages
 from warroom.web import status_admin_pages
+from warroom.web import oncall_pages
 from warroom.web.rendering import render
 from warroom.web.templating import STATIC
 
@@ -28,6 +29,7 @@ PAGE_ROUTERS = (views, incident_list, declare, room, updates_pages, live, catalo
 PAGE_ROUTERS += (status_pages,)
 PAGE_ROUTERS += (status_subscribe, status_subscribers_pages)
 PAGE_ROUTERS += (status_admin_pages,)
+PAGE_ROUTERS += (oncall_pages,)
 
 
 def is_page(request: Request) -> bool:
