@@ -1,0 +1,93 @@
+"""The on-call pages in Chromium: a responder adds an override through the schedule page's form at
+desktop and phone widths and sees it in the calendar, removes it, and the phone gets a list of days
+with no sideways scrolling. The server runs on the real clock, so times are relative to now."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+
+import pytest
+
+from warroom.oncall import service
+from warroom.oncall.schemas import LayerIn, ScheduleIn
+from warroom.users import service as users
+
+PHONE = {"viewport": {"width": 390, "height": 844}, "is_mobile": True, "has_touch": True}
+
+
+def _schedule(seed, *people) -> str:
+    """A schedule in Europe/Berlin with a daily rotation of `people` from a week ago."""
+    name = seed.unique("sched-")
+    start = (datetime.now(timezone.utc) - timedelta(days=7)).replace(hour=9, minute=0, second=0, microsecond=0,
+                                                                      tzinfo=None)
+    with seed.runtime.db.write_session() as session:
+        ctx = seed.runtime.system_context(session)
+        ctx = type(ctx)(db=session, actor=users.find_user(session, people[0].email), clock=ctx.clock,
+                        policy=ctx.policy)
+        schedule = service.create_schedule(ctx, ScheduleIn(name=name, timezone="Europe/Berlin"))
+        service.add_layer(ctx, schedule, LayerIn(users=[p.email for p in people], shift_length=1,
+                                                 shift_unit="days", start=start, handoff="09:00", name="Daily"))
+    return name
+
+
+def _no_sideways_scroll(page) -> None:
+    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth"), "the page scrolls sideways"
+
+
+@pytest.mark.parametrize("device", ["desktop", "phone"])
+def test_add_and_remove_an_override_through_the_form(seed, signed_in, device):
+    rita = seed.person("responder")
+    sam = seed.person("responder", name=seed.unique("Sam "))
+    name = _schedule(seed, rita, sam)
+    page = signed_in(rita, **(PHONE if device == "phone" else {}))
+    page.goto(seed.url("/"))
+    page.get_by_role("link", name="Who is on call").click()
+    page.get_by_role("link", name=name, exact=True).click()
+    page.wait_for_url(seed.url(f"/schedules/{name}"))
+    assert page.locator(".oc-day").count() == 14
+    if device == "phone":
+        _no_sideways_scroll(page)
+        # A list of days: every day as wide as the calendar.
+        widths = page.eval_on_selector_all(".oc-day", "days => days.map(d => d.getBoundingClientRect().width)")
+        calendar = page.eval_on_selector(".oc-calendar", "c => c.getBoundingClientRect().width")
+        assert all(abs(width - calendar) < 1 for width in widths)
+
+    # Tomorrow 18:00 to the day after 08:00 on the viewer's (UTC) clock.
+    tomorrow = (datetime.now(timezone.utc) + timedelta(days=1)).date()
+    page.get_by_label("Who").select_option(label=sam.name)
+    page.get_by_label("From").fill(f"{tomorrow.isoformat()}T18:00")
+    page.get_by_label("To").fill(f"{(tomorrow + timedelta(days=1)).isoformat()}T08:00")
+    page.get_by_role("button", name="Add override").click()
+    page.wait_for_url(seed.url(f"/schedules/{name}#overrides"))
+    listed = page.locator(".oc-overrides li")
+    assert listed.count() == 1
+    assert sam.name in listed.inner_text() and f"{tomorrow.strftime('%a %d %b')} 18:00" in listed.inner_text()
+    day = page.locator(".oc-day", has_text=tomorrow.strftime("%a %d %b"))
+    assert "18:00–24:00" in day.locator(".oc-row", has_text="override").inner_text()
+    if device == "phone":
+        _no_sideways_scroll(page)
+
+    # A refused form comes back as typed, with the reason.
+    page.get_by_label("Who").select_option(label=sam.name)
+    page.get_by_label("From").fill(f"{tomorrow.isoformat()}T10:00")
+    page.get_by_label("To").fill(f"{tomorrow.isoformat()}T09:00")
+    page.get_by_role("button", name="Add override").click()
+    assert "ends_at must be after starts_at" in page.get_by_role("alert").inner_text()
+    assert page.get_by_label("From").input_value() == f"{tomorrow.isoformat()}T10:00"
+
+    page.get_by_role("button", name=f"Remove the override of {sam.name}").click()
+    page.wait_for_url(seed.url(f"/schedules/{name}#overrides"))
+    assert page.locator(".oc-overrides li").count() == 0
+    assert "No current or coming overrides." in page.locator("#overrides").inner_text()
+
+
+def test_phone_who_is_on_call_and_schedules_fit_the_screen(seed, signed_in):
+    rita = seed.person("responder")
+    name = _schedule(seed, rita)
+    page = signed_in(rita, **PHONE)
+    for path in ("/oncall", "/schedules", f"/schedules/{name}?weeks=6"):
+        page.goto(seed.url(path))
+        _no_sideways_scroll(page)
+    page.goto(seed.url("/oncall"))
+    row = page.locator(".incident", has_text=name)
+    assert rita.name in row.inner_text()
