@@ -84,6 +84,9 @@ def test_who_is_on_call_now_until_when_and_who_is_next(web, world, team, respond
     assert "On call Ada @ada Since Wed 04 Mar 12:00 Until Wed 04 Mar 14:00 Next Rita @rita" in words
     refused = rita.get("/oncall", params={"at": "soon"})
     assert refused.status_code == 422 and "at: 'soon' is not a date and time" in text_of(refused.text)
+    refused = rita.get("/oncall", params={"at": "1900-01-01T00:00"})
+    assert refused.status_code == 422 and "at must lie between 1970 and 2200" in text_of(refused.text)
+    assert "On call now" in text_of(refused.text)  # and the answers for now below
 
 
 def test_calendar_shows_the_final_schedule_and_gaps_in_words(web, world, team, responder):

@@ -67,18 +67,21 @@ def _next_after(page: Page, schedule: Schedule, answer: service.Answer) -> servi
     return service.on_call_at(page.ctx, schedule, answer.until) if answer.until else None
 
 
+def _everywhere(page: Page, at: datetime | None) -> list[tuple[Schedule, service.Answer, service.Answer | None]]:
+    return [(schedule, answer, _next_after(page, schedule, answer))
+            for schedule, answer in service.on_call_everywhere(page.ctx, at)]
+
+
 @router.get("/oncall", response_class=HTMLResponse)
 def oncall_page(request: Request, page: SignedIn) -> HTMLResponse:
     typed = (request.query_params.get("at") or "").strip()
     at, error = None, None
     try:
         at = _local_moment(page, typed, "at") if typed else None
-        rows = [(schedule, answer, _next_after(page, schedule, answer))
-                for schedule, answer in service.on_call_everywhere(page.ctx, at)]
-    except WarroomError as exc:
+        rows = _everywhere(page, at)
+    except WarroomError as exc:  # a malformed time, or one outside the years schedules cover: show now
         at, error = None, exc.message
-        rows = [(schedule, answer, _next_after(page, schedule, answer))
-                for schedule, answer in service.on_call_everywhere(page.ctx)]
+        rows = _everywhere(page, None)
     return render(request, "oncall.html", page=page, status_code=422 if error else 200, active="oncall",
                   rows=rows, at=at, typed=typed or local_input(page.ctx.now(), _zone(page)), error=error)
 
