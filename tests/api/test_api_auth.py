@@ -11,6 +11,7 @@ from datetime import timedelta
 from types import SimpleNamespace
 
 import pytest
+from test_api_paging import sent_code
 from apihelpers import WRITE_METHODS, api_routes, assert_error, fill_path, ts
 from fastapi.testclient import TestClient
 from sqlalchemy import select
@@ -61,6 +62,23 @@ ONCALL_WRITE_BODIES: dict[tuple[str, str], dict | None] = {
     ("POST", "/api/v1/calendar-feeds"): {"schedule": "primary"},
     ("DELETE", "/api/v1/calendar-feeds/{feed_id}"): None,
 }
+POLICY = {"name": "checkout-oncall", "repeat": 1,
+          "levels": [{"delay_minutes": 5, "targets": [{"type": "user", "ref": "rita"}]}]}
+PAGING_WRITE_BODIES: dict[tuple[str, str], dict | None] = {
+    ("POST", "/api/v1/users/me/contact-methods"): {"kind": "email", "address": "pager@example.com"},
+    ("DELETE", "/api/v1/users/me/contact-methods/{method_id}"): None,
+    ("POST", "/api/v1/users/me/contact-methods/{method_id}/test"): None,
+    ("POST", "/api/v1/users/me/contact-methods/{method_id}/verify"): {"code": "123456"},
+    ("POST", "/api/v1/users/me/notification-rules"): {"contact_method": 1, "urgency": "low", "delay_minutes": 5},
+    ("DELETE", "/api/v1/users/me/notification-rules/{rule_id}"): None,
+    ("POST", "/api/v1/escalation-policies"): {**POLICY, "name": "search-oncall"},
+    ("PUT", "/api/v1/escalation-policies/{policy}"): POLICY,
+    ("DELETE", "/api/v1/escalation-policies/{policy}"): None,
+    ("PUT", "/api/v1/services/{service}/escalation-policy"): {"escalation_policy": None},
+    ("POST", "/api/v1/incidents/{incident}/ack"): None,
+    ("POST", "/api/v1/incidents/{incident}/escalate"): None,
+    ("POST", "/api/v1/incidents/{incident}/repage"): None,
+}
 UPDATE = {"whats_happening": "Checkout fails.", "who_is_affected": "Everyone.",
           "what_we_are_doing": "Rolling back.", "next_update_at": "2099-01-01T00:00:00Z"}
 # A valid body for every write route (None: no body). A new write route must be added here, which
@@ -98,6 +116,7 @@ WRITE_BODIES: dict[tuple[str, str], dict | None] = {
     ("PATCH", "/api/v1/action-items/{item_id}"): {"status": "done"},
     **ONCALL_WRITE_BODIES,
     **STATUS_WRITE_BODIES,
+    **PAGING_WRITE_BODIES,
 }
 # Writes a viewer may make: its own API tokens (how a viewer reads through the API at all) and the
 # triage helper, which only computes a proposal and stores nothing.
@@ -109,6 +128,7 @@ VIEWER_MAY = {("POST", "/api/v1/tokens"), ("DELETE", "/api/v1/tokens/{token_id}"
 def scene(world, admin, responder, viewer, services, declare):
     """INC-1 with a service, a responder role and a timeline; every path parameter has a real value."""
     services("checkout")
+    paging = paging_scene(world, responder)
     channel = admin.client.post("/api/v1/channels", json={  # so declaring queues a message
         "name": "ops", "kind": "webhook", "settings": {"url": "http://127.0.0.1:9/hook"}}).json()
     incident = declare(responder, "Checkout is down", "SEV2", services=["checkout"])
@@ -123,7 +143,7 @@ def scene(world, admin, responder, viewer, services, declare):
     params = {"incident": incident["ref"], "role": "responder", "user": "rita",
               "event_id": event["id"], "token_id": token["id"], "channel": channel["id"],
               "audience": "public", "kind": "update", "message_id": message["id"], "item_id": item["id"],
-              **oncall_scene(responder), **status_scene(admin)}
+              **oncall_scene(responder), **status_scene(admin), **paging}
     return SimpleNamespace(incident=incident, params=params)
 
 
@@ -136,6 +156,22 @@ def oncall_scene(responder) -> dict:
         ("POST", "/api/v1/schedules/{schedule}/overrides")]).json()
     feed = c.post("/api/v1/calendar-feeds", json={"schedule": "primary"}).json()
     return {"schedule": "primary", "layer_id": layer["id"], "override_id": override["id"], "feed_id": feed["id"]}
+
+
+def paging_scene(world, responder) -> dict:
+    """An escalation policy on checkout, and rita's verified contact method with a rule."""
+    c = responder.client
+    assert c.post("/api/v1/escalation-policies", json=POLICY).status_code == 201
+    assert c.put("/api/v1/services/checkout/escalation-policy",
+                 json={"escalation_policy": "checkout-oncall"}).status_code == 200
+    method = c.post("/api/v1/users/me/contact-methods", json={"kind": "email", "address": "rita@pager.example"}).json()
+    sent = c.post(f"/api/v1/users/me/contact-methods/{method['id']}/test").json()
+    code = sent_code(world.runtime, sent["message_id"])
+    assert c.post(f"/api/v1/users/me/contact-methods/{method['id']}/verify", json={"code": code}).status_code == 200
+    rule = c.post("/api/v1/users/me/notification-rules", json={"contact_method": method["id"], "urgency": "high"})
+    assert rule.status_code == 201, rule.text
+    return {"method_id": method["id"], "rule_id": rule.json()["id"], "policy": "checkout-oncall",
+            "service": "checkout"}
 
 
 def status_scene(admin) -> dict:
@@ -164,6 +200,8 @@ def _state(admin) -> dict:
             "postmortem": c.get("/api/v1/incidents/INC-1/postmortem").json(),
             "action_items": c.get("/api/v1/action-items").json(),
             "schedules": c.get("/api/v1/schedules").json(), "feeds": c.get("/api/v1/calendar-feeds").json(),
+            "escalation_policies": c.get("/api/v1/escalation-policies").json(),
+            "pages": c.get("/api/v1/incidents/INC-1/pages").json(),
             **{name: c.get(f"/api/v1/status/{name}").json()
                for name in ("components", "component-groups", "maintenances", "subscribers", "settings")}}
 

@@ -40,6 +40,10 @@ BODIES: dict[tuple[str, str], dict | None] = {
     ("POST", "/api/v1/incidents/{incident}/action-items"): {"title": "Rotate links", "owner": "otto",
                                                             "due_on": "2099-01-01"},
     ("GET", "/api/v1/incidents/{incident}/action-items"): None,
+    ("GET", "/api/v1/incidents/{incident}/pages"): None,
+    ("POST", "/api/v1/incidents/{incident}/ack"): None,
+    ("POST", "/api/v1/incidents/{incident}/escalate"): None,
+    ("POST", "/api/v1/incidents/{incident}/repage"): None,
 }
 
 

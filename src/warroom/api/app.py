@@ -12,7 +12,7 @@ from warroom.api import catalog, comms, errors, incidents, insights, postmortems
 from warroom.api import status_subscribers
 from warroom.api import statuspage as statuspage_admin
 from warroom.api import statuspage_v2
-from warroom.api import oncall
+from warroom.api import oncall, paging
 from warroom.api.errors import error_response
 from warroom.api.limits import BodySizeLimit
 from warroom.core.runtime import Runtime
@@ -41,6 +41,7 @@ def create_app(runtime: Runtime | None = None) -> FastAPI:
         app.include_router(router, responses=errors.ERROR_RESPONSES)
     app.include_router(status_subscribers.router, responses=errors.ERROR_RESPONSES)
     app.include_router(oncall.router, responses=errors.ERROR_RESPONSES)
+    app.include_router(paging.router, responses=errors.ERROR_RESPONSES)
     app.include_router(oncall.feeds_router)  # public: the secret in the URL is the key
     from warroom.web.app import install as install_web  # the HTML pages, served by the same app
 

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import String, Text
+from sqlalchemy import ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from warroom.core.db import Base, UTCDateTime
@@ -18,3 +18,6 @@ class Service(Base):
     description: Mapped[str] = mapped_column(Text, default="")
     owning_team: Mapped[str] = mapped_column(String(100), default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    # Who is paged when an incident names this service (warroom.oncall.paging); None: nobody.
+    escalation_policy_id: Mapped[int | None] = mapped_column(
+        ForeignKey("escalation_policies.id", ondelete="SET NULL"), index=True)

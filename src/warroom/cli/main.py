@@ -11,6 +11,7 @@ from warroom.cli import admin, comms, incidents, insights, postmortems, server
 from warroom.cli import statuspage as statuspage_cli
 from warroom.cli import status_subscribers
 from warroom.cli import oncall as oncall_cli
+from warroom.cli import paging as paging_cli
 from warroom.cli.output import CliError, err_console
 from warroom.core.errors import ConfigError, WarroomError
 
@@ -33,6 +34,7 @@ comms.register(app)
 postmortems.register(app)
 insights.register(app)
 oncall_cli.register(app)
+paging_cli.register(app)
 status_subscribers.register(app)
 statuspage_cli.register(app)
 

@@ -27,6 +27,16 @@ def stop_response_due(ctx: Context, incident: Incident) -> None:
     timers.cancel(ctx, RESPONSE_DUE, incident.id)
 
 
+def acknowledge(ctx: Context, incident: Incident) -> bool:
+    """The one place an incident becomes acknowledged (taking command, or answering a page): the
+    first time counts for the response target. True if this call acknowledged it."""
+    if incident.acknowledged_at is not None:
+        return False
+    incident.acknowledged_at = ctx.now()
+    stop_response_due(ctx, incident)
+    return True
+
+
 @timers.handles(RESPONSE_DUE)
 def response_due(ctx: Context, timer: Timer) -> None:
     incident = ctx.db.get(Incident, timer.subject_id)

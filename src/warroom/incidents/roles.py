@@ -46,9 +46,7 @@ def _hand_over_command(ctx: Context, incident: Incident, user: User) -> bool:
         return False
     incident.commander_id = user.id
     incident.commander = user
-    if incident.acknowledged_at is None:
-        incident.acknowledged_at = ctx.now()
-        deadlines.stop_response_due(ctx, incident)
+    deadlines.acknowledge(ctx, incident)
     timeline.record(ctx, incident, "commander_changed",
                     previous=user_snapshot(previous), user=user_snapshot(user))
     return True

@@ -17,6 +17,8 @@ from warroom.users.service import require_writer
 EVENT_KINDS = (
     "declared", "status_changed", "severity_changed", "commander_changed", "role_assigned",
     "role_removed", "field_edited", "note", "response_target_missed", "update_posted", "update_overdue",
+    # Paging (warroom.oncall.paging):
+    "paged", "escalated", "acknowledged", "paging_deferred", "paging_ended",
 )
 
 # Called with (ctx, incident, event) for every event recorded, in the same transaction: how other

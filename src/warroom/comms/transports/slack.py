@@ -68,6 +68,14 @@ def _post_message(runtime, channel, envelope: outbox.Envelope) -> str:
     response = webhooks.post(f"{api}/chat.postMessage", json.dumps(body, ensure_ascii=False).encode(),
                              {"authorization": f"Bearer {channel.secrets['bot_token']}",
                               "content-type": "application/json; charset=utf-8"})
+    answer = checked_answer(response)
+    if not thread:
+        remember_thread(runtime, channel.id, incident_id, str(answer.get("ts", "")))
+    return f"posted ts={answer.get('ts')}" + (f" in thread {thread}" if thread else "")
+
+
+def checked_answer(response) -> dict:
+    """A Slack Web API answer, or DeliveryFailed (permanent for errors a retry cannot fix)."""
     try:
         answer = response.json()
     except ValueError:
@@ -75,6 +83,4 @@ def _post_message(runtime, channel, envelope: outbox.Envelope) -> str:
     if not answer.get("ok"):
         error = str(answer.get("error", "unknown_error"))
         raise DeliveryFailed(f"Slack error: {error}", permanent=error in PERMANENT_ERRORS)
-    if not thread:
-        remember_thread(runtime, channel.id, incident_id, str(answer.get("ts", "")))
-    return f"posted ts={answer.get('ts')}" + (f" in thread {thread}" if thread else "")
+    return answer
