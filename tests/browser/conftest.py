@@ -193,6 +193,7 @@ def new_context(chromium, server: Server) -> Iterator[Callable]:
         options.setdefault("viewport", {"width": 1280, "height": 900})
         context = chromium.new_context(base_url=server.url, **options)
         context.set_default_timeout(10_000)
+        context.set_default_navigation_timeout(30_000)  # a loaded CI machine: the first page load builds caches
         opened.append(context)
         return context
 

@@ -46,6 +46,7 @@ def open_page(chromium, url: str, path: str = "/status", **options):
     files show up as those)."""
     context = chromium.new_context(base_url=url, **options)
     context.set_default_timeout(10_000)
+    context.set_default_navigation_timeout(30_000)  # a loaded CI machine: the first page load builds caches
     page = context.new_page()
     failed: list[str] = []
     page.on("response", lambda r: failed.append(f"{r.status} {r.url}")
