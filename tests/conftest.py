@@ -69,11 +69,40 @@ def database_url(tmp_path_factory) -> str:
     return url
 
 
+# TRUNCATE of every table costs file operations per table (about a second a test with 70 tables on
+# a busy machine); most tables are empty after a test. So: truncate only those with rows, in one
+# statement, and restart every sequence (a rolled-back insert advances one in an empty table).
+_EMPTY_POSTGRES = """
+DO $$
+DECLARE
+    name text;
+    has_rows boolean;
+    with_rows text[] := '{}';
+    sequence regclass;
+BEGIN
+    FOREACH name IN ARRAY ARRAY[{tables}]::text[] LOOP
+        EXECUTE format('SELECT EXISTS (SELECT 1 FROM %I)', name) INTO has_rows;
+        IF has_rows THEN
+            with_rows := with_rows || quote_ident(name);
+        END IF;
+    END LOOP;
+    IF cardinality(with_rows) > 0 THEN
+        EXECUTE 'TRUNCATE ' || array_to_string(with_rows, ', ') || ' CASCADE';
+    END IF;
+    FOR sequence IN SELECT c.oid FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+                    WHERE c.relkind = 'S' AND n.nspname = current_schema() LOOP
+        PERFORM setval(sequence, 1, false);
+    END LOOP;
+END $$;
+"""
+
+
 def empty_database(runtime: Runtime) -> None:
     tables = [t.name for t in reversed(Base.metadata.sorted_tables)]
     with runtime.db.engine.begin() as conn:
         if runtime.db.dialect == "postgresql":
-            conn.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
+            # Our own table names from the metadata, written into the block (DO takes no parameters).
+            conn.execute(text(_EMPTY_POSTGRES.replace("{tables}", ", ".join(f"'{name}'" for name in tables))))
         else:
             for name in tables:
                 conn.execute(text(f"DELETE FROM {name}"))
