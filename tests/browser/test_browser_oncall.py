@@ -91,3 +91,57 @@ def test_phone_who_is_on_call_and_schedules_fit_the_screen(seed, signed_in):
     page.goto(seed.url("/oncall"))
     row = page.locator(".incident", has_text=name)
     assert rita.name in row.inner_text()
+
+
+@pytest.mark.parametrize("device", ["desktop", "phone"])
+def test_add_edit_and_move_a_layer_through_the_form(seed, signed_in, device):
+    """The layer form in Chromium: turns chosen in order, hour shifts with a nightly window, a refusal
+    that keeps what was typed, an edit, a move to the top, and no sideways scrolling on a phone."""
+    rita = seed.person("responder")
+    sam = seed.person("responder", name=seed.unique("Sam "))
+    name = _schedule(seed, rita, sam)
+    page = signed_in(rita, **(PHONE if device == "phone" else {}))
+    page.goto(seed.url(f"/schedules/{name}"))
+    page.get_by_role("link", name="Add a layer").click()
+    page.wait_for_url(seed.url(f"/schedules/{name}/layers/new"))
+    if device == "phone":
+        _no_sideways_scroll(page)
+    page.get_by_label("Name").fill("Nights")
+    page.get_by_label("Turn 1", exact=True).select_option(label=sam.name)
+    page.get_by_label("Turn 2", exact=True).select_option(label=rita.name)
+    page.get_by_label("Each shift lasts").fill("12")
+    page.get_by_label("Unit").select_option("hours")
+    page.get_by_label("Handoff day").select_option("mon")  # refused: a weekday only fits weekly shifts
+    page.get_by_label("Handoff time").fill("20:00")
+    window = page.get_by_role("group", name="Window 1")
+    for day in ("sat", "sun"):
+        window.get_by_label(day).uncheck()
+    window.get_by_label("From").fill("20:00")
+    window.get_by_label("To").fill("08:00")
+    page.get_by_role("button", name="Add layer").click()
+    assert "a weekday in the handoff only fits weekly shifts" in page.get_by_role("alert").inner_text()
+    assert page.get_by_label("Name").input_value() == "Nights"
+    assert page.get_by_label("Turn 2", exact=True).input_value() == str(rita.id)
+    assert page.get_by_role("group", name="Window 1").get_by_label("To").input_value() == "08:00"
+    page.get_by_label("Handoff day").select_option("")
+    page.get_by_role("button", name="Add layer").click()
+    page.wait_for_url(seed.url(f"/schedules/{name}#layers"))
+    layers = page.locator(".oc-layers > li")
+    assert layers.count() == 2
+    assert f"Nights: {sam.name}, {rita.name}" in layers.nth(1).inner_text()
+    assert "every 12 hours, handoff 20:00" in layers.nth(1).inner_text()
+    assert "only mon,tue,wed,thu,fri 20:00–08:00" in layers.nth(1).inner_text()
+    if device == "phone":
+        _no_sideways_scroll(page)
+
+    # Edit the daily layer: the form shows its rules; then move it to the top.
+    page.get_by_role("link", name="Edit Daily").click()
+    assert page.get_by_label("Name").input_value() == "Daily"
+    assert page.get_by_label("Unit").input_value() == "days"
+    page.get_by_label("Handoff time").fill("10:00")
+    page.get_by_role("button", name="Save layer").click()
+    page.wait_for_url(seed.url(f"/schedules/{name}#layers"))
+    assert "handoff 10:00" in layers.nth(0).inner_text()
+    page.get_by_role("button", name="Move down Daily").click()
+    page.wait_for_url(seed.url(f"/schedules/{name}#layers"))
+    assert layers.nth(1).inner_text().startswith("Daily")

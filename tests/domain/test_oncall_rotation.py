@@ -312,3 +312,23 @@ def test_layers_are_ordered_by_position_and_can_be_moved(desk, ada, rita, sam):
         schedule = service.get_schedule(ctx, "primary")
         assert [layer.id for layer in schedule.layers] == [middle, high, low]
         assert service.on_call_at(ctx, schedule).user.handle == "rita"
+    # Moving keeps the rules; positions stay 1..n, and a position past either end is the end.
+    with desk.ctx(ada) as ctx:
+        schedule = service.get_schedule(ctx, "primary")
+        service.move_layer(ctx, schedule, service.get_layer(ctx, schedule, low), 1)
+        assert [(layer.id, layer.position) for layer in schedule.layers] == [(low, 1), (middle, 2), (high, 3)]
+        service.move_layer(ctx, schedule, service.get_layer(ctx, schedule, middle), 99)
+        service.move_layer(ctx, schedule, service.get_layer(ctx, schedule, high), 0)
+    with desk.reading() as ctx:
+        schedule = service.get_schedule(ctx, "primary")
+        assert [(layer.id, layer.position) for layer in schedule.layers] == [(high, 1), (low, 2), (middle, 3)]
+        assert [m.user.handle for m in schedule.layers[1].members] == ["rita"]
+        assert service.on_call_at(ctx, schedule).user.handle == "ada"
+
+
+def test_viewers_cannot_move_a_layer(desk, ada, victor):
+    make_schedule(desk, ada)
+    layer_id = add_layer(desk, ada, users=["ada"], shift_length=1, shift_unit="days", start=datetime(2026, 3, 2))
+    with pytest.raises(Forbidden), desk.ctx(victor) as ctx:
+        schedule = service.get_schedule(ctx, "primary")
+        service.move_layer(ctx, schedule, service.get_layer(ctx, schedule, layer_id), 1)

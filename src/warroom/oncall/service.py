@@ -152,13 +152,17 @@ def _apply(ctx: Context, schedule: Schedule, layer: ScheduleLayer, body: LayerIn
     layer.restrictions = rules.restrictions
     layer.members = [LayerMember(position=n, user_id=user.id) for n, user in enumerate(people)]
     layer.updated_at = ctx.now()
+    _place(ctx, schedule, layer, body.position)
+
+
+def _place(ctx: Context, schedule: Schedule, layer: ScheduleLayer, position: int | None) -> None:
+    """Put the layer at `position` (1 = lowest; None or past the end: on top) and number them all 1..n."""
     ordered = [other for other in schedule.layers if other is not layer]
-    wanted = len(ordered) + 1 if body.position is None else min(body.position, len(ordered) + 1)
+    wanted = len(ordered) + 1 if position is None else max(1, min(position, len(ordered) + 1))
     ordered.insert(wanted - 1, layer)
     for number, other in enumerate(ordered, 1):
         other.position = number
-    if layer not in schedule.layers:
-        schedule.layers.append(layer)
+    schedule.layers = ordered  # the same layers (and the new one), in their new order
     schedule.updated_at = ctx.now()
     ctx.db.flush()
 
@@ -184,6 +188,13 @@ def replace_layer(ctx: Context, schedule: Schedule, layer: ScheduleLayer, body: 
     if body.position is None:
         body = body.model_copy(update={"position": layer.position})
     _apply(ctx, schedule, layer, body)
+    return layer
+
+
+def move_layer(ctx: Context, schedule: Schedule, layer: ScheduleLayer, position: int) -> ScheduleLayer:
+    """Move a layer to `position` (1 = lowest priority) without changing its rules."""
+    require_writer(ctx)
+    _place(ctx, schedule, layer, position)
     return layer
 
 

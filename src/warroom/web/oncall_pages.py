@@ -25,7 +25,7 @@ from warroom.oncall.models import Schedule
 from warroom.oncall.schemas import FeedIn, OverrideIn, ScheduleIn
 from warroom.users.models import User
 from warroom.users.service import list_users, require_writer
-from warroom.web import oncall_calendar
+from warroom.web import oncall_calendar, oncall_layers
 from warroom.web.auth import Page, SignedIn
 from warroom.web.postmortem_forms import local_input
 from warroom.web.postmortem_pages import refusal
@@ -33,6 +33,7 @@ from warroom.web.profile import timezones
 from warroom.web.rendering import form_value, render
 
 router = APIRouter(include_in_schema=False)
+router.include_router(oncall_layers.router)  # a schedule's layers: add, edit, move, remove
 SCHEDULE_FIELDS = ("name", "timezone", "description")
 OVERRIDE_FIELDS = ("user", "starts_at", "ends_at")
 # A fresh override form proposes the next full hour, for a typical evening-to-morning swap.
