@@ -9,6 +9,7 @@ def load_all_handlers() -> None:
     import warroom.incidents.deadlines  # noqa: F401
     import warroom.oncall.page_transports  # noqa: F401
     import warroom.statuspage.maintenance  # noqa: F401
+    from warroom.alerts import grouping
     from warroom.comms import routing
     from warroom.incidents import live
     from warroom.oncall import paging
@@ -17,6 +18,7 @@ def load_all_handlers() -> None:
     from warroom.statuspage import notify as status_notify
 
     routing.install()
+    grouping.install()
     live.install()
     paging.install()
     reminders.install()

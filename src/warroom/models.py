@@ -2,6 +2,7 @@
 
 
 def load_all_models() -> None:
+    import warroom.alerts.models  # noqa: F401
     import warroom.catalog.models  # noqa: F401
     import warroom.comms.models  # noqa: F401
     import warroom.core.outbox  # noqa: F401

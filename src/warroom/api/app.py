@@ -12,7 +12,7 @@ from warroom.api import catalog, comms, errors, incidents, insights, postmortems
 from warroom.api import status_subscribers
 from warroom.api import statuspage as statuspage_admin
 from warroom.api import statuspage_v2
-from warroom.api import oncall, paging
+from warroom.api import inbound, oncall, paging
 from warroom.api.errors import error_response
 from warroom.api.limits import BodySizeLimit
 from warroom.core.runtime import Runtime
@@ -43,6 +43,7 @@ def create_app(runtime: Runtime | None = None) -> FastAPI:
     app.include_router(oncall.router, responses=errors.ERROR_RESPONSES)
     app.include_router(paging.router, responses=errors.ERROR_RESPONSES)
     app.include_router(oncall.feeds_router)  # public: the secret in the URL is the key
+    app.include_router(inbound.router)  # public: the routing key is the credential
     from warroom.web.app import install as install_web  # the HTML pages, served by the same app
 
     install_web(app)

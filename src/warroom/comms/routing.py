@@ -47,6 +47,9 @@ def _headline(ctx: Context, incident: Incident, name: str, event: TimelineEvent)
     if name in ("status_changed", "resolved"):
         text = f"Status changed from {data.get('old')} to {data.get('new')}."
         return f"{ref} — {data.get('new')}", f"{text}\n{event.body}".strip()
+    if name == "alerts_all_resolved":
+        return f"{ref} — all alerts resolved", f"Every alert of {incident.ref} has resolved. The incident " \
+                                               f"stays open: confirm the recovery, then resolve it."
     due = local_text(ctx, incident.next_update_due)
     return f"{ref} — status update overdue", f"The next status update was due {due}. " \
                                              f"Post one from the incident page."

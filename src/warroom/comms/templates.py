@@ -118,6 +118,14 @@ def render(source: str, variables: dict, *, part: str = "body") -> str:
         raise Invalid(f"{part}: cannot render: {type(exc).__name__}: {exc}", field=part) from None
 
 
+def check_syntax(source: str, *, part: str) -> None:
+    """Refuse a template that does not parse, naming the part, line and reason."""
+    try:
+        _env.parse(source)
+    except TemplateSyntaxError as exc:
+        raise Invalid(f"{_where(exc, part)}: {exc.message}", field=part) from None
+
+
 def render_sample(subject: str, body: str) -> tuple[str, str]:
     """A template as it would read, rendered against the sample incident; refused like check()."""
     check(subject, body)

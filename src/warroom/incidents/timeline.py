@@ -18,7 +18,9 @@ EVENT_KINDS = (
     "declared", "status_changed", "severity_changed", "commander_changed", "role_assigned",
     "role_removed", "field_edited", "note", "response_target_missed", "update_posted", "update_overdue",
     # Paging (warroom.oncall.paging):
-    "paged", "escalated", "acknowledged", "paging_deferred", "paging_ended",
+    "paged", "escalated", "acknowledged", "paging_deferred", "paging_ended", "paging_mode_changed",
+    # Alerts (warroom.alerts.grouping):
+    "alert_attached", "alert_resolved", "alerts_all_resolved",
 )
 
 # Called with (ctx, incident, event) for every event recorded, in the same transaction: how other

@@ -1,0 +1,110 @@
+"""From alerts to incidents. A new alert joins the service's open incident that was declared or
+last had an alert join within the grouping window; otherwise, if the service's rules say its
+severity declares, it declares a new incident (which pages, like any declaration). An alert storm
+therefore becomes one incident paged once.
+
+The incident's timeline shows alerts joining and resolving; when the last open alert of an incident
+resolves, it says so and the commander is told by e-mail. Incidents are never closed by alerts.
+Resolving or canceling an incident resolves its open alerts, so the next trigger opens a new alert
+(and a new incident) instead of disappearing into a finished one.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import exists, func, or_, select
+
+from warroom.alerts.models import Alert
+from warroom.alerts.rules import rules_for
+from warroom.catalog.models import Service
+from warroom.comms.reminders import people_to_remind
+from warroom.comms.routing import build_payload
+from warroom.core import outbox
+from warroom.core.context import Context
+from warroom.incidents import service as incidents
+from warroom.incidents import timeline
+from warroom.incidents.lifecycle import OPEN_STATUSES, is_open
+from warroom.incidents.models import Incident, TimelineEvent, incident_services
+from warroom.incidents.schemas import IncidentCreate
+
+
+def _groupable_incident(ctx: Context, service_id: int, since: datetime) -> Incident | None:
+    """The newest open incident of the service declared, or joined by an alert, since `since`."""
+    recent_alert = exists().where(Alert.incident_id == Incident.id, Alert.attached_at >= since)
+    return ctx.db.scalar(
+        select(Incident).join(incident_services, incident_services.c.incident_id == Incident.id)
+        .where(incident_services.c.service_id == service_id, Incident.status.in_(OPEN_STATUSES),
+               or_(Incident.declared_at >= since, recent_alert))
+        .order_by(Incident.declared_at.desc(), Incident.id.desc()).limit(1))
+
+
+def route(ctx: Context, alert: Alert, service: Service) -> Incident | None:
+    """Join the alert to an incident, declaring one if the rules say so; None if it stays alone."""
+    rules = rules_for(ctx, service.id)
+    incident = _groupable_incident(ctx, service.id, ctx.now() - rules.group_window)
+    if incident is None:
+        level = rules.declares(alert.severity)
+        if level is None:
+            return None
+        started = min(alert.source_started_at or alert.first_seen_at, ctx.now())
+        incident = incidents.declare(ctx, IncidentCreate(
+            title=_title(alert.summary), severity=level, services=[service.name],
+            summary=f"Declared from a {alert.severity} alert ({alert.source}): {alert.summary}",
+            started_at=started, detected_at=min(alert.first_seen_at, ctx.now())))
+    attach(ctx, incident, alert)
+    return incident
+
+
+def _title(summary: str) -> str:
+    summary = " ".join(summary.split()) or "Alert"
+    return summary if len(summary) <= 200 else summary[:199] + "…"
+
+
+def attach(ctx: Context, incident: Incident, alert: Alert) -> TimelineEvent:
+    alert.incident_id, alert.attached_at = incident.id, ctx.now()
+    incident.updated_at = ctx.now()
+    return timeline.record(ctx, incident, "alert_attached", alert_id=alert.id, summary=alert.summary,
+                           severity=alert.severity, source=alert.source, origin=alert.origin)
+
+
+def open_alert_count(ctx: Context, incident_id: int) -> int:
+    return ctx.db.scalar(select(func.count()).select_from(Alert).where(
+        Alert.incident_id == incident_id, Alert.status != "resolved")) or 0
+
+
+def after_resolve(ctx: Context, alert: Alert) -> None:
+    """The alert resolved: say so on its incident, and when it was the last open one, tell the commander."""
+    if alert.incident_id is None:
+        return
+    incident = ctx.db.get(Incident, alert.incident_id)
+    if incident is None or not is_open(incident.status):
+        return
+    ctx.db.flush()
+    timeline.record(ctx, incident, "alert_resolved", alert_id=alert.id, summary=alert.summary,
+                    by=alert.resolved_by)
+    if open_alert_count(ctx, incident.id) == 0:
+        event = timeline.record(ctx, incident, "alerts_all_resolved", starred=True)
+        ctx.db.flush()
+        payload = build_payload(ctx, incident, "alerts_all_resolved", event, "internal")
+        for user_id in people_to_remind(incident):
+            outbox.enqueue(ctx, "email", target={"user_id": user_id, "incident_id": incident.id},
+                           payload=payload, subject=("incident", incident.id))
+
+
+def on_timeline_event(ctx: Context, incident: Incident, event: TimelineEvent) -> None:
+    if event.kind != "status_changed" or is_open((event.data or {}).get("new", "")):
+        return
+    still_open = list(ctx.db.scalars(select(Alert).where(Alert.incident_id == incident.id,
+                                                         Alert.status != "resolved")))
+    for alert in still_open:
+        alert.status, alert.resolved_at = "resolved", ctx.now()
+        alert.resolved_by = f"incident {(event.data or {}).get('new')}"
+    if still_open:
+        timeline.record(ctx, incident, "alert_resolved", count=len(still_open),
+                        by=f"incident {(event.data or {}).get('new')}")
+
+
+def install() -> None:
+    if on_timeline_event not in timeline.on_record:
+        timeline.on_record.append(on_timeline_event)
