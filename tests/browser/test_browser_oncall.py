@@ -145,3 +145,37 @@ def test_add_edit_and_move_a_layer_through_the_form(seed, signed_in, device):
     page.get_by_role("button", name="Move down Daily").click()
     page.wait_for_url(seed.url(f"/schedules/{name}#layers"))
     assert layers.nth(1).inner_text().startswith("Daily")
+
+
+def test_make_and_revoke_calendar_feeds(seed, signed_in):
+    """A schedule's feed and your own: the address shown once in a box to copy, listed afterwards by
+    its prefix only, and gone from the list (and from the server) once revoked."""
+    rita = seed.person("responder")
+    name = _schedule(seed, rita)
+    page = signed_in(rita, **PHONE)
+    page.goto(seed.url(f"/schedules/{name}"))
+    page.get_by_role("button", name="Create a calendar feed").click()
+    address = page.get_by_label("Calendar feed address").input_value()
+    assert "/ical/schedules/wrcal_" in address
+    _no_sideways_scroll(page)
+    # The address names the configured public URL; ask this test server for the same path.
+    served = lambda url: page.request.get(seed.url("/" + url.split("/", 3)[3]))  # noqa: E731
+    assert served(address).status == 200
+    page.goto(seed.url(f"/schedules/{name}"))
+    assert page.get_by_label("Calendar feed address").count() == 0
+    feeds = page.locator("#feeds .oc-feeds li")
+    assert feeds.count() == 1 and address.rsplit("/", 1)[1][:12] in feeds.inner_text()
+    page.get_by_role("button", name="Revoke the feed").click()
+    page.wait_for_url(seed.url(f"/schedules/{name}#feeds"))
+    assert page.locator("#feeds .oc-feeds li").count() == 0
+    assert served(address).status == 404
+
+    page.goto(seed.url("/oncall"))
+    page.get_by_role("button", name="Create my calendar feed").click()
+    mine = page.get_by_label("Calendar feed address").input_value()
+    assert "/ical/users/wrcal_" in mine and rita.name in served(mine).text()
+    page.goto(seed.url("/oncall"))
+    page.locator("#my-feeds").get_by_role("button", name="Revoke the feed").click()
+    page.wait_for_url(seed.url("/oncall#my-feeds"))
+    assert "You have no calendar feed yet." in page.locator("#my-feeds").inner_text()
+    assert served(mine).status == 404

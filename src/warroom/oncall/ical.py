@@ -74,10 +74,30 @@ def list_feeds(ctx: Context) -> list[FeedToken]:
     return list(ctx.db.scalars(_visible(ctx).order_by(FeedToken.id)))
 
 
-def revoke_feed(ctx: Context, feed_id: int) -> FeedToken:
-    require_writer(ctx)
+def live_feeds(ctx: Context, *, schedule: Schedule | None = None, user: User | None = None) -> list[FeedToken]:
+    """The feeds not revoked of one schedule, or of one person (theirs to see, or an admin's)."""
+    query = _visible(ctx).where(FeedToken.revoked_at.is_(None))
+    if schedule is not None:
+        query = query.where(FeedToken.schedule_id == schedule.id)
+    if user is not None:
+        query = query.where(FeedToken.user_id == user.id)
+    return list(ctx.db.scalars(query.order_by(FeedToken.id)))
+
+
+def get_feed(ctx: Context, feed_id: int) -> FeedToken:
+    """A feed the actor may see (another person's is reported as missing)."""
     feed = ctx.db.scalar(_visible(ctx).where(FeedToken.id == feed_id))
     if feed is None:
+        raise NotFound(f"no such calendar feed: {feed_id}", field="feed")
+    return feed
+
+
+def revoke_feed(ctx: Context, feed_id: int, *, schedule: Schedule | None = None,
+                user: User | None = None) -> FeedToken:
+    """Revoke a feed (again: nothing changes); with `schedule` or `user`, only a feed of that one."""
+    require_writer(ctx)
+    feed = get_feed(ctx, feed_id)
+    if (schedule is not None and feed.schedule_id != schedule.id) or (user is not None and feed.user_id != user.id):
         raise NotFound(f"no such calendar feed: {feed_id}", field="feed")
     if feed.revoked_at is None:
         feed.revoked_at = ctx.now()

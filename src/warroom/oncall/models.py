@@ -107,6 +107,7 @@ class FeedToken(Base):
 
     schedule: Mapped[Schedule | None] = relationship()
     user: Mapped[User | None] = relationship(foreign_keys=[user_id])
+    created_by: Mapped[User | None] = relationship(foreign_keys=[created_by_id])
 
 
 # --- paging: how to reach people, escalation policies, and paging runs --------------------------------

@@ -1,6 +1,7 @@
 """On-call pages: who is on call now (or at a time) across schedules, the schedules list with a
-create form, and one schedule as a calendar of the coming weeks with its layers, overrides and a
-calendar feed. Times are shown in the viewer's timezone; the schedule's own zone is named.
+create form, and one schedule as a calendar of the coming weeks with its layers, overrides and
+calendar feeds; your own calendar feeds on the who-is-on-call page (layer forms: oncall_layers.py).
+Times are shown in the viewer's timezone; the schedule's own zone is named.
 
 Every change is one call of the on-call service, then a redirect (POST-redirect-GET); a refused form
 comes back as typed with the reason, and changes nothing. Viewers read; writing is refused with
@@ -73,9 +74,8 @@ def _everywhere(page: Page, at: datetime | None) -> list[tuple[Schedule, service
             for schedule, answer in service.on_call_everywhere(page.ctx, at)]
 
 
-@router.get("/oncall", response_class=HTMLResponse)
-def oncall_page(request: Request, page: SignedIn) -> HTMLResponse:
-    typed = (request.query_params.get("at") or "").strip()
+def render_oncall(request: Request, page: Page, typed: str = "", *, new_feed_url: str | None = None,
+                  status_code: int = 200) -> HTMLResponse:
     at, error = None, None
     try:
         at = _local_moment(page, typed, "at") if typed else None
@@ -83,8 +83,14 @@ def oncall_page(request: Request, page: SignedIn) -> HTMLResponse:
     except WarroomError as exc:  # a malformed time, or one outside the years schedules cover: show now
         at, error = None, exc.message
         rows = _everywhere(page, None)
-    return render(request, "oncall.html", page=page, status_code=422 if error else 200, active="oncall",
-                  rows=rows, at=at, typed=typed or local_input(page.ctx.now(), _zone(page)), error=error)
+    return render(request, "oncall.html", page=page, status_code=422 if error else status_code, active="oncall",
+                  rows=rows, at=at, typed=typed or local_input(page.ctx.now(), _zone(page)), error=error,
+                  my_feeds=ical.live_feeds(page.ctx, user=page.user), new_feed_url=new_feed_url)
+
+
+@router.get("/oncall", response_class=HTMLResponse)
+def oncall_page(request: Request, page: SignedIn) -> HTMLResponse:
+    return render_oncall(request, page, (request.query_params.get("at") or "").strip())
 
 
 # --- schedules ----------------------------------------------------------------------------------------
@@ -167,7 +173,7 @@ def render_schedule(request: Request, page: Page, schedule: Schedule, query: Map
                   "ends_at": local_input(start + DEFAULT_OVERRIDE, zone)}
     people = {user_id: ctx.db.get(User, user_id) for user_id in calendar.colour_of}
     answer = service.on_call_at(ctx, schedule)
-    feeds = [feed for feed in ical.list_feeds(ctx) if feed.schedule_id == schedule.id and feed.revoked_at is None]
+    feeds = ical.live_feeds(ctx, schedule=schedule)
     return render(request, "schedule.html", page=page, status_code=status_code, active="oncall",
                   schedule=schedule, calendar=calendar, people=people, error=error, values=values,
                   layer_names={layer.id: layer.name or f"Layer {layer.position}" for layer in schedule.layers},
@@ -222,10 +228,38 @@ def remove_override(request: Request, ref: str, override_id: int, page: SignedIn
     return _back(schedule, page, "overrides")
 
 
+# --- calendar feeds: a schedule's, and your own across schedules ---------------------------------------
+
+def _new_feed_url(page: Page, body: FeedIn) -> str:
+    feed, plaintext = ical.create_feed(page.ctx, body)
+    return page.ctx.base_url.rstrip("/") + ical.feed_path(feed, plaintext)
+
+
 @router.post("/schedules/{ref}/feeds")
 def create_feed(request: Request, ref: str, page: SignedIn) -> Response:
     require_writer(page.ctx)
     schedule = service.get_schedule(page.ctx, ref)
-    feed, plaintext = ical.create_feed(page.ctx, FeedIn(schedule=schedule.name))
-    url = page.ctx.base_url.rstrip("/") + ical.feed_path(feed, plaintext)
+    url = _new_feed_url(page, FeedIn(schedule=schedule.name))
     return render_schedule(request, page, schedule, _back_query(page), new_feed_url=url, status_code=201)
+
+
+@router.post("/schedules/{ref}/feeds/{feed_id}/revoke")
+def revoke_schedule_feed(request: Request, ref: str, feed_id: int, page: SignedIn) -> Response:
+    require_writer(page.ctx)
+    schedule = service.get_schedule(page.ctx, ref)
+    ical.revoke_feed(page.ctx, feed_id, schedule=schedule)
+    return _back(schedule, page, "feeds")
+
+
+@router.post("/oncall/feeds")
+def create_my_feed(request: Request, page: SignedIn) -> Response:
+    require_writer(page.ctx)
+    url = _new_feed_url(page, FeedIn(user="me"))
+    return render_oncall(request, page, new_feed_url=url, status_code=201)
+
+
+@router.post("/oncall/feeds/{feed_id}/revoke")
+def revoke_my_feed(request: Request, feed_id: int, page: SignedIn) -> Response:
+    require_writer(page.ctx)
+    ical.revoke_feed(page.ctx, feed_id, user=page.user)
+    return RedirectResponse("/oncall#my-feeds", status_code=303)
