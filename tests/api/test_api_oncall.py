@@ -166,7 +166,8 @@ def test_the_final_schedule_across_spring_forward_and_its_gaps(team, admin):
         ("2026-03-28T08:00:00Z", "2026-03-29T07:00:00Z", "sam"),   # 23 hours: clocks went forward
         ("2026-03-29T07:00:00Z", "2026-03-30T07:00:00Z", "rita"),
         ("2026-03-30T07:00:00Z", "2026-03-31T00:00:00Z", "sam")]
-    assert final["gaps"] == [{"start": "2026-03-27T00:00:00Z", "end": "2026-03-27T08:00:00Z"}]
+    assert final["gaps"] == [{"start": "2026-03-27T00:00:00Z", "end": "2026-03-27T08:00:00Z", "skipped_user": None,
+                              "layer_id": None, "override_id": None}]
     gaps = c.get(f"{API}/schedules/primary/gaps", params={"since": "2026-03-27T00:00:00Z",
                                                           "until": "2026-03-31T00:00:00Z"}).json()
     assert gaps == final["gaps"]

@@ -146,3 +146,26 @@ def test_shift_lengths_and_windows():
     for bad in ("0h", "1 month", ""):
         with pytest.raises(CliError):
             _every(bad)
+
+
+def test_a_deactivated_person_in_a_layer_is_skipped_and_warned_about(cli, team, world):
+    from warroom.users.models import User
+    from warroom.users.service import set_active
+
+    cli("schedules", "create", "primary", "--timezone", "UTC")
+    start = monday_weeks_ago(1).isoformat()
+    cli("schedules", "layer-add", "primary", "--users", "sam", "--every", "1d", "--start", start, "--name", "Solo")
+    with world.runtime.db.write_session() as session:
+        set_active(world.context(session, None), session.get(User, team.user.id), False)
+    warning = ("Warning: primary · Solo (id 1) includes Sam (@sam), deactivated: their turns are skipped (a lower "
+               "layer covers, or nobody is on call and nobody is paged). Take them out of the layer.")
+    everywhere = cli("oncall")
+    assert cells(everywhere.lines[2])[:2] == ["primary", "nobody (Sam's turn, deactivated: nobody is paged)"]
+    assert " ".join(everywhere.out.split()).endswith(warning)
+    one = cli("oncall", "primary")
+    assert one.lines[0] == "primary: nobody (a gap) (Sam's turn, deactivated: nobody is paged)"
+    assert cli("oncall", "primary", "--json").json()["skipped_user"]["handle"] == "sam"
+    shown = cli("schedules", "show", "primary")
+    assert "  1. Solo (id 1): sam (deactivated) · every 1 day" in shown.out and warning in " ".join(shown.out.split())
+    final = cli("schedules", "final", "primary", "--days", "1", "--tz", "UTC")
+    assert "gap: Sam (@sam)'s turn, deactivated" in " ".join(final.out.split())

@@ -1,7 +1,9 @@
-"""Property tests: for random layers, overrides and instants, who is on call always comes from the
-layer rules and overrides, checked against a brute-force reference that evaluates the rules at the
-instant in its own way (searching wall-clock times, walking shift by shift); the final schedule's
-spans are ordered, never overlap, tile the range together with the gaps, and agree with `on_call_at`.
+"""Property tests: for random layers, overrides, instants and people skipped (deactivated), who is
+on call always comes from the layer rules and overrides, checked against a brute-force reference that
+evaluates the rules at the instant in its own way (searching wall-clock times, walking shift by
+shift, passing over skipped people); the final schedule's spans are ordered, never overlap, tile the
+range together with the gaps, and agree with `on_call_at`; a gap names a skipped person exactly
+where it is that person's turn.
 
 Zones include 30-minute DST (Lord Howe), midnight transitions (Santiago) and no DST at all, and
 instants cluster around DST changes and layer starts, where mistakes hide.
@@ -20,6 +22,7 @@ from hypothesis import strategies as st
 from warroom.oncall import rotation, service
 from warroom.oncall.rotation import Layer, OverrideWindow, Restriction
 from warroom.oncall.schemas import LayerIn, OverrideIn, ScheduleIn
+from warroom.users.service import find_user
 
 UTC = timezone.utc
 ZONES = ("Europe/Berlin", "America/New_York", "Australia/Lord_Howe", "America/Santiago", "Asia/Kolkata", "UTC")
@@ -91,14 +94,16 @@ def ref_layer_user(layer: Layer, at: datetime, zone: ZoneInfo) -> int | None:
     return layer.members[index % len(layer.members)]
 
 
-def reference(zone: ZoneInfo, layers, overrides, at: datetime) -> rotation.OnCall | None:
-    covering = [o for o in overrides if o.start <= at < o.end]
+def reference(zone: ZoneInfo, layers, overrides, at: datetime, skip=frozenset()) -> rotation.OnCall | None:
+    """The most recent override covering `at`, else the highest layer with somebody, passing over
+    anyone in `skip` as if they were not there."""
+    covering = [o for o in overrides if o.start <= at < o.end and o.user_id not in skip]
     if covering:
         winner = max(covering, key=lambda o: o.id)
         return rotation.OnCall(winner.user_id, "override", winner.id)
     for layer in sorted(layers, key=lambda layer: (layer.position, layer.id), reverse=True):
         user = ref_layer_user(layer, at, zone)
-        if user is not None:
+        if user is not None and user not in skip:
             return rotation.OnCall(user, "layer", layer.id)
     return None
 
@@ -179,13 +184,17 @@ def scenarios(draw):
     return zone, drawn, overrides, moment()
 
 
+# People skipped (deactivated): none, most often, or one or two of the five.
+skips = st.just(frozenset()) | st.frozensets(st.integers(1, 5), min_size=1, max_size=2)
+
+
 # --- properties ---------------------------------------------------------------------------------------
 
 @settings(max_examples=400, deadline=None)
-@given(scenarios())
-def test_on_call_at_matches_the_reference(scenario):
+@given(scenarios(), skips)
+def test_on_call_at_matches_the_reference(scenario, skip):
     zone, drawn, overrides, at = scenario
-    assert rotation.on_call_at(zone, drawn, overrides, at) == reference(zone, drawn, overrides, at)
+    assert rotation.on_call_at(zone, drawn, overrides, at, skip) == reference(zone, drawn, overrides, at, skip)
 
 
 @st.composite
@@ -204,24 +213,49 @@ def test_wall_times_become_the_first_instant_the_clock_shows_them(case):
 
 
 @settings(max_examples=200, deadline=None)
-@given(scenarios(), st.integers(1, 21 * 24))
-def test_the_final_schedule_tiles_the_range_and_agrees_with_on_call_at(scenario, hours):
+@given(scenarios(), st.integers(1, 21 * 24), skips)
+def test_the_final_schedule_tiles_the_range_and_agrees_with_on_call_at(scenario, hours, skip):
     zone, drawn, overrides, start = scenario
     end = start + timedelta(hours=hours)
-    spans = rotation.final_schedule(zone, drawn, overrides, start, end)
+    spans = rotation.final_schedule(zone, drawn, overrides, start, end, skip)
     gaps = rotation.gaps(spans, start, end)
     pieces = sorted([(s.start, s.end) for s in spans] + gaps)
     assert pieces[0][0] == start and pieces[-1][1] == end
     assert all(a_end == b_start for (_, a_end), (b_start, _) in itertools.pairwise(pieces))
     assert all(s.start < s.end for s in spans)
+    assert not any(s.user_id in skip for s in spans)
     for number, span in enumerate(spans):
         for at in (span.start, span.start + (span.end - span.start) / 2):
-            assert rotation.on_call_at(zone, drawn, overrides, at) == (span.user_id, span.source, span.source_id)
+            assert rotation.on_call_at(zone, drawn, overrides, at, skip) == (span.user_id, span.source, span.source_id)
         if number < 30:  # the reference is slow; on_call_at itself is checked against it above
-            assert reference(zone, drawn, overrides, span.start) == (span.user_id, span.source, span.source_id)
+            assert reference(zone, drawn, overrides, span.start, skip) == (span.user_id, span.source, span.source_id)
     for gap_start, gap_end in gaps:
-        assert rotation.on_call_at(zone, drawn, overrides, gap_start) is None
-        assert rotation.on_call_at(zone, drawn, overrides, gap_start + (gap_end - gap_start) / 2) is None
+        assert rotation.on_call_at(zone, drawn, overrides, gap_start, skip) is None
+        assert rotation.on_call_at(zone, drawn, overrides, gap_start + (gap_end - gap_start) / 2, skip) is None
+
+
+@settings(max_examples=200, deadline=None)
+@given(scenarios(), st.integers(1, 14 * 24), skips)
+def test_a_gap_names_the_skipped_person_exactly_where_it_is_their_turn(scenario, hours, skip):
+    """Explained gaps cover the gaps exactly; in each piece, the schedule without skipping anybody has
+    the named (skipped) person from the named layer or override, or nobody where none is named."""
+    zone, drawn, overrides, start = scenario
+    end = start + timedelta(hours=hours)
+    gaps = rotation.gaps(rotation.final_schedule(zone, drawn, overrides, start, end, skip), start, end)
+    explained = rotation.explain_gaps(gaps, rotation.final_schedule(zone, drawn, overrides, start, end))
+    merged: list[tuple[datetime, datetime]] = []
+    for gap in explained:
+        assert gap.start < gap.end
+        if merged and merged[-1][1] == gap.start:
+            merged[-1] = (merged[-1][0], gap.end)
+        else:
+            merged.append((gap.start, gap.end))
+    assert merged == [gap for gap in gaps]
+    for gap in explained:
+        assert gap.user_id is None or gap.user_id in skip
+        for at in (gap.start, gap.start + (gap.end - gap.start) / 2):
+            turn = rotation.on_call_at(zone, drawn, overrides, at)
+            assert turn == (None if gap.user_id is None else (gap.user_id, gap.source, gap.source_id))
 
 
 # --- through the service and the database -------------------------------------------------------------
@@ -241,14 +275,16 @@ def _layer_in(layer: Layer, handles: dict[int, str]) -> LayerIn:
 
 
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(scenario=scenarios())
-def test_the_service_answers_from_the_stored_rules(desk, clock, scenario):
-    """The same property through create -> store -> load -> answer, on the test database."""
+@given(scenario=scenarios(), skip=skips)
+def test_the_service_answers_from_the_stored_rules(desk, clock, scenario, skip):
+    """The same property through create -> store -> load -> answer, on the test database, with the
+    people in `skip` deactivated after the rules were made: the answer passes over them, and names
+    the one whose turn it is."""
     zone, drawn, overrides, at = scenario
     people = {}
     clock.set(min(o.start for o in overrides) if overrides else at)  # before the context reads "now"
     with desk.ctx(None) as ctx:
-        from warroom.users.service import create_user
+        from warroom.users.service import create_user, set_active
 
         for number in range(1, 6):
             handle = f"p{next(names)}"
@@ -263,12 +299,18 @@ def test_the_service_answers_from_the_stored_rules(desk, clock, scenario):
             made = service.add_override(ctx, schedule, OverrideIn(user=people[override.user_id],
                                                                    starts_at=override.start, ends_at=override.end))
             stored[made.id] = override.id
+        for number in skip:
+            set_active(ctx, find_user(ctx.db, people[number]), False)
         name = schedule.name
     # Positions were renumbered in (position, id) order, so the stored layers keep the drawn precedence.
-    expected = reference(zone, [layer for layer in drawn if layer.members], overrides, at)
+    kept = [layer for layer in drawn if layer.members]
+    expected = reference(zone, kept, overrides, at, skip)
+    turn = reference(zone, kept, overrides, at)
     with desk.reading() as ctx:
         answer = service.on_call_at(ctx, service.get_schedule(ctx, name), at)
         got = None if answer.user is None else (
             answer.user.handle, answer.on_call.source,
             (ids if answer.on_call.source == "layer" else stored)[answer.on_call.source_id])
+        skipped = answer.skipped.handle if answer.skipped else None
     assert got == (None if expected is None else (people[expected.user_id], expected.source, expected.source_id))
+    assert skipped == (people[turn.user_id] if turn is not None and turn.user_id in skip else None)

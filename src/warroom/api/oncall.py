@@ -14,7 +14,8 @@ from warroom.oncall import ical, service
 from warroom.oncall.schemas import (FeedCreated, FeedIn, FeedOut, FinalOut, GapOut, LayerIn, LayerOut, OnCallOut,
                                     OverrideIn, OverrideOut, QueryMoment, ScheduleIn, ScheduleOut,
                                     SchedulePatch)
-from warroom.oncall.shapes import feed_created, feed_out, final_out, layer_out, on_call_out, schedule_out
+from warroom.oncall.shapes import (feed_created, feed_out, final_out, gaps_out, layer_out, on_call_out,
+                                   schedule_out)
 
 router = APIRouter(prefix="/api/v1", tags=["on-call"])
 feeds_router = APIRouter(tags=["on-call feeds"])
@@ -119,8 +120,7 @@ def final(ctx: Ctx, schedule: ScheduleKey, since: Since = None, until: Until = N
 @router.get("/schedules/{schedule}/gaps", response_model=list[GapOut],
             summary="When nobody is on call within a range")
 def coverage_gaps(ctx: Ctx, schedule: ScheduleKey, since: Since = None, until: Until = None) -> list[GapOut]:
-    found = service.gaps(ctx, service.get_schedule(ctx, schedule), since or ctx.now(), until)
-    return [GapOut(start=s, end=e) for s, e in found]
+    return gaps_out(ctx, service.gaps(ctx, service.get_schedule(ctx, schedule), since or ctx.now(), until))
 
 
 @router.get("/oncall", response_model=list[OnCallOut], summary="Who is on call on every schedule")

@@ -119,9 +119,28 @@ def _restriction_text(item: dict[str, Any]) -> str:
 def _layer_line(layer: dict[str, Any]) -> str:
     unit = layer["shift_unit"][:-1] if layer["shift_length"] == 1 else layer["shift_unit"]
     only = "; only " + "; ".join(_restriction_text(r) for r in layer["restrictions"]) if layer["restrictions"] else ""
-    people = ", ".join(u["handle"] for u in layer["users"])
+    gone = {u["id"] for u in layer.get("deactivated_users", [])}
+    people = ", ".join(u["handle"] + (" (deactivated)" if u["id"] in gone else "") for u in layer["users"])
     return (f"  {layer['position']}. {layer['name'] or 'layer ' + str(layer['position'])} (id {layer['id']}): "
             f"{people} · every {layer['shift_length']} {unit}, handoff {layer['handoff']}, from {layer['start']}{only}")
+
+
+def _warn_deactivated(schedules: list[dict[str, Any]]) -> None:
+    """A warning for each layer with a deactivated person: their turns are skipped."""
+    for schedule in schedules:
+        for layer in schedule["layers"]:
+            if layer.get("deactivated_users"):
+                people = ", ".join(_person(u) for u in layer["deactivated_users"])
+                say(f"Warning: {schedule['name']} · {layer['name'] or 'layer ' + str(layer['position'])} (id "
+                    f"{layer['id']}) includes {people}, deactivated: their turns are skipped (a lower layer "
+                    "covers, or nobody is on call and nobody is paged). Take them out of the layer.", "yellow")
+
+
+def _skipped(answer: dict[str, Any]) -> str:
+    gone = answer.get("skipped_user")
+    if not gone:
+        return ""
+    return f" ({gone['name']}'s turn, deactivated: {'covering' if answer['user'] else 'nobody is paged'})"
 
 
 def _show(api: ApiClient, schedule: dict[str, Any]) -> None:
@@ -138,13 +157,14 @@ def _show(api: ApiClient, schedule: dict[str, Any]) -> None:
             say(f"  {o['id']}. {_person(o['user'])} from {_at(o['starts_at'])} to {_at(o['ends_at'])}")
     now = api.get(f"/schedules/{segment(schedule['name'])}/oncall")
     say(f"On call now: {_on_call_text(now, _layer_names(schedule))}")
+    _warn_deactivated([schedule])
 
 
 def _on_call_text(answer: dict[str, Any], names: dict[int, str]) -> str:
     if answer["user"] is None:
-        return "nobody" + (f" (a gap until {_at(answer['until'])})" if answer["until"] else " (a gap)")
+        return "nobody" + (f" (a gap until {_at(answer['until'])})" if answer["until"] else " (a gap)") + _skipped(answer)
     until = f" until {_at(answer['until'])}" if answer["until"] else ""
-    return f"{_person(answer['user'])}{until} · {_via(answer, names)}"
+    return f"{_person(answer['user'])}{until} · {_via(answer, names)}{_skipped(answer)}"
 
 
 # --- commands -----------------------------------------------------------------------------------------
@@ -157,12 +177,12 @@ def oncall(schedule: Annotated[str | None, typer.Argument(help="Schedule name or
     params = {"at": _moment(at, "--at")} if at else {}
     with connect() as api:
         if schedule is not None:
-            found = api.get(f"/schedules/{segment(schedule)}")
+            found = [api.get(f"/schedules/{segment(schedule)}")]
             answers = [api.get(f"/schedules/{segment(schedule)}/oncall", **params)]
-            names = {found["name"]: _layer_names(found)}
         else:
             answers = api.get("/oncall", **params)
-            names = {s["name"]: _layer_names(s) for s in api.get("/schedules")} if answers else {}
+            found = api.get("/schedules") if answers else []
+    names = {s["name"]: _layer_names(s) for s in found}
     if json_out:
         print_json(answers[0] if schedule is not None else answers)
         return
@@ -171,10 +191,11 @@ def oncall(schedule: Annotated[str | None, typer.Argument(help="Schedule name or
         return
     if schedule is not None:
         say(f"{answers[0]['schedule']}: {_on_call_text(answers[0], names[answers[0]['schedule']])}")
-        return
-    table(["Schedule", "On call", "Since", "Until", "Via"],
-          [[a["schedule"], cell(_person(a["user"]), "" if a["user"] else "red"), _at(a["since"]), _at(a["until"]),
-            _via(a, names.get(a["schedule"], {}))] for a in answers])
+    else:
+        table(["Schedule", "On call", "Since", "Until", "Via"],
+              [[a["schedule"], cell(_person(a["user"]) + _skipped(a), "" if a["user"] else "red"), _at(a["since"]),
+                _at(a["until"]), _via(a, names.get(a["schedule"], {}))] for a in answers])
+    _warn_deactivated(found)
 
 
 @schedules_app.callback()
@@ -320,7 +341,8 @@ def final(schedule: ScheduleArg,
     names = _layer_names(found)
     rows = [(s["start"], [_at(s["start"], zone), _at(s["end"], zone), _person(s["user"]), _via(s, names)])
             for s in result["spans"]]
-    rows += [(g["start"], [_at(g["start"], zone), _at(g["end"], zone), cell("nobody", "red"), "gap"])
+    rows += [(g["start"], [_at(g["start"], zone), _at(g["end"], zone), cell("nobody", "red"),
+                           f"gap: {_person(g['skipped_user'])}'s turn, deactivated" if g.get("skipped_user") else "gap"])
              for g in result["gaps"]]
     table(["From", "To", "On call", "Via"], [row for _, row in sorted(rows, key=lambda r: parse_time(r[0]))],
           title=f"{result['schedule']} ({result['timezone']}), next {days} days")

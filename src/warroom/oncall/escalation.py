@@ -141,11 +141,14 @@ def people_at(ctx: Context, level: EscalationLevel, at: datetime) -> tuple[list[
         if schedule is None:
             notes.append(f"schedule {target['id']} was deleted")
             continue
-        user = schedules.on_call_at(ctx, schedule, at).user
-        users = [user] if user is not None and user.deactivated_at is None else []
-        if not users:
+        answer = schedules.on_call_at(ctx, schedule, at)  # a deactivated person is never the answer
+        if answer.skipped is not None:
+            instead = f"{answer.user.handle} covers" if answer.user else "nobody covers"
+            notes.append(f"schedule {schedule.name}: it is {answer.skipped.handle}'s turn, but they are "
+                         f"deactivated; {instead}")
+        if answer.user is None or answer.user.deactivated_at is not None:
             notes.append(f"nobody is on call on schedule {schedule.name}")
-        for user in users:
-            people.setdefault(user.id, user)
+        else:
+            people.setdefault(answer.user.id, answer.user)
     return list(people.values()), notes
 

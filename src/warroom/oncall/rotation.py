@@ -16,6 +16,10 @@ The rules (docs/oncall.md tells them to people):
 - A later layer (higher position, then higher id) wins wherever it has somebody; lower layers show
   through its gaps. An override beats every layer for its window; of overlapping overrides the most
   recently created (highest id) wins.
+- People who cannot be on call (deactivated accounts: the `skip` set) count as nobody wherever they
+  would be, in a layer or an override: the rotation does not close ranks (everyone else keeps their
+  shifts), a lower layer shows through, and where none does the time is a gap that says whose turn
+  it was (`explain_gaps`).
 - A wall-clock time skipped when clocks go forward happens at the moment of the jump; one repeated
   when clocks go back happens at its first occurrence. So later wall times never map to earlier
   instants, and a window or shift inside a skipped hour is simply empty.
@@ -91,6 +95,16 @@ class Span(NamedTuple):
     user_id: int
     source: str
     source_id: int
+
+
+class Gap(NamedTuple):
+    """Time with nobody on call; `user_id` (with where from) when it is a skipped person's turn."""
+
+    start: datetime
+    end: datetime
+    user_id: int | None = None
+    source: str | None = None
+    source_id: int | None = None
 
 
 # --- wall time <-> instants ------------------------------------------------------------------------------
@@ -243,27 +257,29 @@ def _winning_override(overrides: Iterable[OverrideWindow], at: datetime) -> Over
 
 
 def on_call_at(zone: ZoneInfo, layers: Sequence[Layer], overrides: Sequence[OverrideWindow],
-               at: datetime) -> OnCall | None:
-    """Who is on call at `at`, evaluated directly at that instant."""
-    override = _winning_override(overrides, at)
+               at: datetime, skip: frozenset[int] = frozenset()) -> OnCall | None:
+    """Who is on call at `at`, evaluated directly at that instant; people in `skip` count as nobody."""
+    override = _winning_override([o for o in overrides if o.user_id not in skip], at)
     if override is not None:
         return OnCall(override.user_id, "override", override.id)
     for layer in _by_priority(layers):
         user = layer_user_at(layer, at, zone)
-        if user is not None:
+        if user is not None and user not in skip:
             return OnCall(user, "layer", layer.id)
     return None
 
 
 def final_schedule(zone: ZoneInfo, layers: Sequence[Layer], overrides: Sequence[OverrideWindow],
-                   start: datetime, end: datetime) -> list[Span]:
+                   start: datetime, end: datetime, skip: frozenset[int] = frozenset()) -> list[Span]:
     """Who is on call from `start` to `end`: spans in order, never overlapping, one per shift (or
-    override) and person; time with nobody on call is left out (see `gaps`)."""
+    override) and person; time with nobody on call is left out (see `gaps`). People in `skip`
+    count as nobody: their shifts and overrides are left out before the layers are stacked."""
     if start >= end:
         return []
-    ranked = [(layer, layer_pieces(layer, zone, start, end)) for layer in _by_priority(layers)]
+    ranked = [(layer, [piece for piece in layer_pieces(layer, zone, start, end) if piece.user_id not in skip])
+              for layer in _by_priority(layers)]
     starts = [[piece.start for piece in pieces] for _, pieces in ranked]
-    clipped = [o for o in overrides if o.start < end and o.end > start]
+    clipped = [o for o in overrides if o.start < end and o.end > start and o.user_id not in skip]
     edges = {start, end}
     for _, pieces in ranked:
         edges.update(edge for piece in pieces for edge in (piece.start, piece.end))
@@ -307,4 +323,29 @@ def gaps(spans: Sequence[Span], start: datetime, end: datetime) -> list[tuple[da
         cursor = max(cursor, span.end)
     if cursor < end:
         found.append((cursor, end))
+    return found
+
+
+def explain_gaps(gaps: Sequence[tuple[datetime, datetime]], unskipped: Sequence[Span]) -> list[Gap]:
+    """The gaps, cut where the final schedule computed without skipping anybody (`unskipped`) has
+    someone: there it is that (skipped) person's turn. Both are in order and the spans never overlap."""
+    found: list[Gap] = []
+    spans = iter(unskipped)
+    span = next(spans, None)
+    for start, end in gaps:
+        cursor = start
+        while span is not None and span.end <= cursor:
+            span = next(spans, None)
+        while cursor < end:
+            if span is None or span.start >= end:
+                found.append(Gap(cursor, end))
+                break
+            if span.start > cursor:
+                found.append(Gap(cursor, span.start))
+                cursor = span.start
+            until = min(span.end, end)
+            found.append(Gap(cursor, until, span.user_id, span.source, span.source_id))
+            cursor = until
+            if span.end <= end:
+                span = next(spans, None)
     return found

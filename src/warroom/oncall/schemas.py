@@ -149,6 +149,9 @@ class LayerOut(BaseModel):
     start: str = Field(description="Local date-time in the schedule's timezone")
     handoff: str
     restrictions: list[RestrictionOut]
+    deactivated_users: list[UserRef] = Field(
+        description="People in the rotation whose accounts were deactivated since: their turns are skipped "
+                    "(a lower layer covers, or nobody is on call and nobody is paged). Take them out.")
 
 
 class ScheduleOut(BaseModel):
@@ -184,6 +187,10 @@ class SpanOut(BaseModel):
 class GapOut(BaseModel):
     start: datetime
     end: datetime
+    skipped_user: UserRef | None = Field(
+        default=None, description="Whose turn it is, when the gap is a deactivated person's shift or override")
+    layer_id: int | None = Field(default=None, description="The layer of that shift")
+    override_id: int | None = Field(default=None, description="The override of that person")
 
 
 class OnCallOut(BaseModel):
@@ -196,6 +203,9 @@ class OnCallOut(BaseModel):
     override_id: int | None
     since: datetime | None = Field(description="Start of this stretch (null: over a month ago)")
     until: datetime | None = Field(description="End of this stretch (null: over a month ahead)")
+    skipped_user: UserRef | None = Field(
+        default=None, description="A deactivated person whose turn it is: not paged; `user` covers instead "
+                                  "(a lower layer), or nobody")
 
 
 class FinalOut(BaseModel):

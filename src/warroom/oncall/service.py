@@ -3,7 +3,9 @@ moment, the final schedule over a range, and its coverage gaps. The rules are in
 
 Access: anyone signed in reads; responders and admins (writers) create and change schedules,
 layers and overrides, since teams run their own rotations; deleting a whole schedule is for admins.
-People on call must be able to respond, so viewers cannot be in a rotation or an override.
+People on call must be able to respond, so viewers cannot be in a rotation or an override; a person
+deactivated after being put in one is skipped there (a lower layer covers, or the time is a gap that
+names them) until they are reactivated or taken out, and the answers and pages say so.
 Every operation runs in the caller's one transaction and validates everything before it writes.
 """
 
@@ -108,7 +110,14 @@ class _LayerRules:
 
 
 def _responder(ctx: Context, key: str | int, field: str) -> User:
-    user = find_user(ctx.db, key, field=field, missing=Invalid)
+    try:
+        user = find_user(ctx.db, key, field=field, missing=Invalid)
+    except Invalid:
+        # A form showing a layer's deactivated member sends their id back: say what to fix.
+        gone = ctx.db.get(User, int(key)) if str(key).strip().isdigit() else None
+        if gone is not None and gone.deactivated_at is not None:
+            raise Invalid(f"{gone.name} is deactivated; take them out of the rotation", field=field) from None
+        raise
     if not user.can_write:
         raise Invalid(f"{user.name} is a viewer; people on call must be able to respond (responder or admin)",
                       field=field)
@@ -207,6 +216,11 @@ def delete_layer(ctx: Context, schedule: Schedule, layer: ScheduleLayer) -> None
     ctx.db.flush()
 
 
+def deactivated_members(layer: ScheduleLayer) -> list[User]:
+    """The layer's people whose accounts were deactivated since: their turns are skipped."""
+    return list({m.user_id: m.user for m in layer.members if m.user.deactivated_at is not None}.values())
+
+
 def handoff_text(layer: ScheduleLayer) -> str:
     clock = layer.handoff_time.strftime("%H:%M")
     if layer.shift_unit == "weeks" and layer.handoff_weekday is not None:
@@ -279,9 +293,22 @@ def rules_of(schedule: Schedule) -> list[rotation.Layer]:
             for layer in schedule.layers]
 
 
-def _override_windows(ctx: Context, schedule: Schedule, start: datetime, end: datetime) -> list[rotation.OverrideWindow]:
-    return [rotation.OverrideWindow(o.id, o.user_id, o.starts_at, o.ends_at)
-            for o in list_overrides(ctx, schedule, start, end)]
+@dataclass(frozen=True)
+class _Rules:
+    """A schedule's rules around a range, as rotation.py reads them; `skip`: deactivated people."""
+
+    zone: ZoneInfo
+    layers: list[rotation.Layer]
+    overrides: list[rotation.OverrideWindow]
+    skip: frozenset[int]
+
+
+def _rules_between(ctx: Context, schedule: Schedule, start: datetime, end: datetime) -> _Rules:
+    overrides = list_overrides(ctx, schedule, start, end)
+    people = [m.user for layer in schedule.layers for m in layer.members] + [o.user for o in overrides]
+    return _Rules(zone_of(schedule), rules_of(schedule),
+                  [rotation.OverrideWindow(o.id, o.user_id, o.starts_at, o.ends_at) for o in overrides],
+                  frozenset(user.id for user in people if user.deactivated_at is not None))
 
 
 def check_range(start: datetime, end: datetime | None = None) -> tuple[datetime, datetime]:
@@ -295,19 +322,28 @@ def check_range(start: datetime, end: datetime | None = None) -> tuple[datetime,
     return start, end
 
 
+def coverage(ctx: Context, schedule: Schedule, start: datetime,
+             end: datetime | None = None) -> tuple[list[rotation.Span], list[rotation.Gap]]:
+    """Who is on call from `start` to `end`, in order, and the gaps. A deactivated person is
+    nobody (a lower layer shows through); a gap that is their turn names them (rotation.explain_gaps)."""
+    start, end = check_range(start, end)
+    rules = _rules_between(ctx, schedule, start, end)
+    spans = rotation.final_schedule(rules.zone, rules.layers, rules.overrides, start, end, rules.skip)
+    found = rotation.gaps(spans, start, end)
+    unskipped = (rotation.final_schedule(rules.zone, rules.layers, rules.overrides, start, end)
+                 if rules.skip and found else [])
+    return spans, rotation.explain_gaps(found, unskipped)
+
+
 def final_schedule(ctx: Context, schedule: Schedule, start: datetime,
                    end: datetime | None = None) -> list[rotation.Span]:
     """Who is on call from `start` to `end`, in order; time with nobody is left out (see `gaps`)."""
-    start, end = check_range(start, end)
-    return rotation.final_schedule(zone_of(schedule), rules_of(schedule),
-                                   _override_windows(ctx, schedule, start, end), start, end)
+    return coverage(ctx, schedule, start, end)[0]
 
 
-def gaps(ctx: Context, schedule: Schedule, start: datetime,
-         end: datetime | None = None) -> list[tuple[datetime, datetime]]:
-    """The parts of the range with nobody on call."""
-    start, end = check_range(start, end)
-    return rotation.gaps(final_schedule(ctx, schedule, start, end), start, end)
+def gaps(ctx: Context, schedule: Schedule, start: datetime, end: datetime | None = None) -> list[rotation.Gap]:
+    """The parts of the range with nobody on call, and whose turn it is where it is a deactivated person's."""
+    return coverage(ctx, schedule, start, end)[1]
 
 
 @dataclass(frozen=True)
@@ -319,22 +355,26 @@ class Answer:
     on_call: rotation.OnCall | None
     since: datetime | None
     until: datetime | None
+    # A deactivated person whose turn it is: skipped, so `user` is whoever covers instead, or nobody.
+    skipped: User | None = None
 
 
 def on_call_at(ctx: Context, schedule: Schedule, at: datetime | None = None) -> Answer:
     """Who is on call at `at` (default now), with when their stretch began and ends."""
     at = within_years(at or ctx.now(), "at")
     start, end = at - STRETCH_LOOKAROUND, at + STRETCH_LOOKAROUND
-    spans = rotation.final_schedule(zone_of(schedule), rules_of(schedule),
-                                    _override_windows(ctx, schedule, start, end), start, end)
+    rules = _rules_between(ctx, schedule, start, end)
+    spans = rotation.final_schedule(rules.zone, rules.layers, rules.overrides, start, end, rules.skip)
+    turn = rotation.on_call_at(rules.zone, rules.layers, rules.overrides, at) if rules.skip else None
+    skipped = ctx.db.get(User, turn.user_id) if turn is not None and turn.user_id in rules.skip else None
     span = next((s for s in spans if s.start <= at < s.end), None)
     if span is None:
         # A gap: it runs from the end of the last span before `at` to the start of the next one.
         since = max((s.end for s in spans if s.end <= at), default=None)
         until = min((s.start for s in spans if s.start > at), default=None)
-        return Answer(at, None, None, since, until)
+        return Answer(at, None, None, since, until, skipped)
     return Answer(at, ctx.db.get(User, span.user_id), rotation.OnCall(span.user_id, span.source, span.source_id),
-                  span.start if span.start > start else None, span.end if span.end < end else None)
+                  span.start if span.start > start else None, span.end if span.end < end else None, skipped)
 
 
 def on_call_everywhere(ctx: Context, at: datetime | None = None) -> list[tuple[Schedule, Answer]]:

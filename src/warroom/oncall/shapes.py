@@ -18,7 +18,8 @@ def layer_out(layer: ScheduleLayer) -> LayerOut:
                     users=[UserRef.model_validate(m.user) for m in layer.members],
                     shift_length=layer.shift_length, shift_unit=layer.shift_unit,
                     start=layer.rotation_start.isoformat(timespec="minutes"), handoff=service.handoff_text(layer),
-                    restrictions=[RestrictionOut(**item) for item in layer.restrictions])
+                    restrictions=[RestrictionOut(**item) for item in layer.restrictions],
+                    deactivated_users=[UserRef.model_validate(u) for u in service.deactivated_members(layer)])
 
 
 def schedule_out(schedule: Schedule) -> ScheduleOut:
@@ -37,13 +38,19 @@ def span_out(span: rotation.Span, person: UserRef) -> SpanOut:
                    override_id=span.source_id if span.source == "override" else None)
 
 
+def gaps_out(ctx: Context, gaps: list[rotation.Gap]) -> list[GapOut]:
+    people = _people(ctx, {gap.user_id for gap in gaps if gap.user_id is not None})
+    return [GapOut(start=gap.start, end=gap.end, skipped_user=people.get(gap.user_id) if gap.user_id else None,
+                   layer_id=gap.source_id if gap.source == "layer" else None,
+                   override_id=gap.source_id if gap.source == "override" else None) for gap in gaps]
+
+
 def final_out(ctx: Context, schedule: Schedule, start: datetime, end: datetime | None) -> FinalOut:
     start, end = service.check_range(start, end)
-    spans = service.final_schedule(ctx, schedule, start, end)
+    spans, gaps = service.coverage(ctx, schedule, start, end)
     people = _people(ctx, {span.user_id for span in spans})
     return FinalOut(schedule=schedule.name, timezone=schedule.timezone, since=start, until=end,
-                    spans=[span_out(span, people[span.user_id]) for span in spans],
-                    gaps=[GapOut(start=s, end=e) for s, e in rotation.gaps(spans, start, end)])
+                    spans=[span_out(span, people[span.user_id]) for span in spans], gaps=gaps_out(ctx, gaps))
 
 
 def on_call_out(schedule: Schedule, answer: service.Answer) -> OnCallOut:
@@ -52,7 +59,8 @@ def on_call_out(schedule: Schedule, answer: service.Answer) -> OnCallOut:
                      user=UserRef.model_validate(answer.user) if answer.user else None, source=source,
                      layer_id=answer.on_call.source_id if source == "layer" else None,
                      override_id=answer.on_call.source_id if source == "override" else None,
-                     since=answer.since, until=answer.until)
+                     since=answer.since, until=answer.until,
+                     skipped_user=UserRef.model_validate(answer.skipped) if answer.skipped else None)
 
 
 def feed_out(feed: FeedToken) -> FeedOut:

@@ -29,11 +29,12 @@ class Row:
 
     label: str  # "09:00–24:00" on the viewer's wall clock
     user_id: int | None
-    source: str | None  # layer | override | None (a gap)
+    source: str | None  # layer | override; in a gap, where the skipped person's turn comes from
     source_id: int | None
     starts_here: bool  # the span begins on this day (not carried over from the day before)
     length: str  # the whole span's real length, e.g. "23 h"; "" when it reaches beyond what was fetched
     until: datetime  # the whole span's end
+    skipped: int | None = None  # a gap that is a deactivated person's turn: who
 
 
 @dataclass
@@ -59,8 +60,13 @@ class Calendar:
     start: datetime
     end: datetime
     days: list[Day]
-    gaps: list[tuple[datetime, datetime]]
+    gaps: list[rotation.Gap]
     colour_of: dict[int, int]  # user id -> palette index, in order of first appearance
+
+    @property
+    def people(self) -> set[int]:
+        """Everyone the calendar names: on call, or skipped (deactivated) in a gap."""
+        return set(self.colour_of) | {gap.user_id for gap in self.gaps if gap.user_id is not None}
 
     @property
     def previous(self) -> date:
@@ -72,7 +78,7 @@ class Calendar:
 
     @property
     def gap_total(self) -> str:
-        return duration_text(sum((end - start).total_seconds() for start, end in self.gaps))
+        return duration_text(sum((gap.end - gap.start).total_seconds() for gap in self.gaps))
 
 
 def duration_text(seconds: float) -> str:
@@ -108,14 +114,14 @@ def fetch_window(first: date, weeks: int, zone: ZoneInfo) -> tuple[datetime, dat
     return start - MARGIN, end + MARGIN
 
 
-def build(spans: Sequence[rotation.Span], gaps: Sequence[tuple[datetime, datetime]], first: date, weeks: int,
+def build(spans: Sequence[rotation.Span], gaps: Sequence[rotation.Gap], first: date, weeks: int,
           zone: ZoneInfo) -> Calendar:
     """The days from `first` for `weeks` weeks, each with the spans and gaps (fetched over
     `fetch_window`) that fall in it."""
     start, end = range_of(first, weeks, zone)
     known_from, known_to = start - MARGIN, end + MARGIN
-    pieces = sorted([(s.start, s.end, s.user_id, s.source, s.source_id) for s in spans]
-                    + [(g_start, g_end, None, None, None) for g_start, g_end in gaps], key=lambda p: p[0])
+    pieces = sorted([(s.start, s.end, s.user_id, s.source, s.source_id, None) for s in spans]
+                    + [(g.start, g.end, None, g.source, g.source_id, g.user_id) for g in gaps], key=lambda p: p[0])
     colour_of: dict[int, int] = {}
     for span in spans:
         colour_of.setdefault(span.user_id, len(colour_of) % PALETTE_SIZE)
@@ -126,9 +132,10 @@ def build(spans: Sequence[rotation.Span], gaps: Sequence[tuple[datetime, datetim
         rows = [Row(label=f"{_clock(max(p_start, day_start), zone, day_end)}–{_clock(min(p_end, day_end), zone, day_end)}",
                     user_id=user_id, source=source, source_id=source_id, starts_here=p_start >= day_start,
                     length=duration_text((p_end - p_start).total_seconds())
-                    if known_from < p_start and p_end < known_to else "", until=p_end)
-                for p_start, p_end, user_id, source, source_id in pieces
+                    if known_from < p_start and p_end < known_to else "", until=p_end, skipped=skipped)
+                for p_start, p_end, user_id, source, source_id, skipped in pieces
                 if p_start < day_end and p_end > day_start]
         days.append(Day(day, day_start, day_end, rows))
-    shown_gaps = [(max(g_start, start), min(g_end, end)) for g_start, g_end in gaps if g_start < end and g_end > start]
+    shown_gaps = [gap._replace(start=max(gap.start, start), end=min(gap.end, end))
+                  for gap in gaps if gap.start < end and gap.end > start]
     return Calendar(first, weeks, start, end, days, shown_gaps, colour_of)

@@ -69,6 +69,11 @@ def _next_after(page: Page, schedule: Schedule, answer: service.Answer) -> servi
     return service.on_call_at(page.ctx, schedule, answer.until) if answer.until else None
 
 
+def _with_deactivated(schedules: list[Schedule]) -> set[int]:
+    """The schedules with a deactivated person in a layer (the lists warn about them)."""
+    return {s.id for s in schedules if any(service.deactivated_members(layer) for layer in s.layers)}
+
+
 def _everywhere(page: Page, at: datetime | None) -> list[tuple[Schedule, service.Answer, service.Answer | None]]:
     return [(schedule, answer, _next_after(page, schedule, answer))
             for schedule, answer in service.on_call_everywhere(page.ctx, at)]
@@ -85,6 +90,7 @@ def render_oncall(request: Request, page: Page, typed: str = "", *, new_feed_url
         rows = _everywhere(page, None)
     return render(request, "oncall.html", page=page, status_code=422 if error else status_code, active="oncall",
                   rows=rows, at=at, typed=typed or local_input(page.ctx.now(), _zone(page)), error=error,
+                  warned=_with_deactivated([schedule for schedule, _, _ in rows]),
                   my_feeds=ical.live_feeds(page.ctx, user=page.user), new_feed_url=new_feed_url)
 
 
@@ -97,8 +103,10 @@ def oncall_page(request: Request, page: SignedIn) -> HTMLResponse:
 
 def _schedules_page(request: Request, page: Page, *, values: Mapping[str, str] | None = None,
                     error: str | None = None, status_code: int = 200) -> HTMLResponse:
+    rows = service.on_call_everywhere(page.ctx)
     return render(request, "schedules.html", page=page, status_code=status_code, active="oncall",
-                  rows=service.on_call_everywhere(page.ctx), timezones=timezones(), error=error,
+                  rows=rows, warned=_with_deactivated([schedule for schedule, _ in rows]),
+                  timezones=timezones(), error=error,
                   values=values or {"name": "", "timezone": page.user.timezone or "UTC", "description": ""})
 
 
@@ -150,8 +158,8 @@ def view_query(first: date, weeks: int, today: date) -> str:
 def _calendar(page: Page, schedule: Schedule, first: date, weeks: int) -> oncall_calendar.Calendar:
     zone = _zone(page)
     start, end = oncall_calendar.fetch_window(first, weeks, zone)
-    spans = service.final_schedule(page.ctx, schedule, start, end)
-    return oncall_calendar.build(spans, rotation.gaps(spans, start, end), first, weeks, zone)
+    spans, gaps = service.coverage(page.ctx, schedule, start, end)
+    return oncall_calendar.build(spans, gaps, first, weeks, zone)
 
 
 def render_schedule(request: Request, page: Page, schedule: Schedule, query: Mapping[str, str], *,
@@ -171,7 +179,7 @@ def render_schedule(request: Request, page: Page, schedule: Schedule, query: Map
         start = (ctx.now() + timedelta(hours=1)).replace(minute=0, second=0, microsecond=0)
         values = {"user": "", "starts_at": local_input(start, zone),
                   "ends_at": local_input(start + DEFAULT_OVERRIDE, zone)}
-    people = {user_id: ctx.db.get(User, user_id) for user_id in calendar.colour_of}
+    people = {user_id: ctx.db.get(User, user_id) for user_id in calendar.people}
     answer = service.on_call_at(ctx, schedule)
     feeds = ical.live_feeds(ctx, schedule=schedule)
     return render(request, "schedule.html", page=page, status_code=status_code, active="oncall",
@@ -180,6 +188,8 @@ def render_schedule(request: Request, page: Page, schedule: Schedule, query: Map
                   handoff_text=service.handoff_text, overrides=service.list_overrides(ctx, schedule, ctx.now()),
                   responders=_responders(page), view=view_query(first, weeks, today), today=today,
                   new_feed_url=new_feed_url, feeds=feeds, answer=answer, next=_next_after(page, schedule, answer),
+                  deactivated=[(layer, gone) for layer in schedule.layers
+                               if (gone := service.deactivated_members(layer))],
                   weeks_choices=range(1, oncall_calendar.MAX_WEEKS + 1))
 
 
