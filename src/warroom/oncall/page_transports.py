@@ -18,7 +18,7 @@ from sqlalchemy import select
 
 from warroom.comms.models import Channel
 from warroom.comms.transports.email import message_id, send_mail, smtp_settings_of
-from warroom.comms.transports.slack import SLACK_API, checked_answer
+from warroom.comms.transports.slack import SLACK_API, blocks, checked_answer
 from warroom.core import outbox, webhooks
 from warroom.core.clock import iso_utc
 from warroom.core.outbox import DeliveryFailed, Envelope
@@ -110,13 +110,32 @@ def _slack_bot_token(runtime) -> tuple[str, str]:
     raise DeliveryFailed("no Slack channel with a bot token: add one to page people on Slack")
 
 
+def slack_message(envelope: Envelope, delivery: Delivery) -> dict:
+    """chat.postMessage to the member id (Slack posts it in the person's direct messages with the
+    app), in Block Kit as incident messages are (comms.transports.slack.blocks: the subject, the
+    text, severity, status and services, a button to the incident) with an Acknowledge button first;
+    `text` is what the notification shows, links included for clients without blocks."""
+    shown = blocks(envelope.payload)
+    if delivery.ack_url:
+        acknowledge = {"type": "button", "style": "primary", "action_id": "acknowledge", "url": delivery.ack_url,
+                       "text": {"type": "plain_text", "text": "Acknowledge"}}
+        actions = next((block for block in shown if block["type"] == "actions"), None)
+        if actions is None:
+            shown.append({"type": "actions", "elements": [acknowledge]})
+        else:
+            actions["elements"].insert(0, acknowledge)
+    return {"channel": delivery.address, "text": f"{envelope.payload.get('subject', '')}\n{_text(envelope, delivery)}",
+            "blocks": shown, "unfurl_links": False, "unfurl_media": False}
+
+
 @outbox.transport("page_slack")
 @_sending
 def send_page_slack(runtime, envelope: Envelope, delivery: Delivery) -> str:
+    """Slack's errors (`ok: false`) fail the attempt like an HTTP error: retried with backoff, or
+    dead at once when a retry cannot help (an unknown member id, a revoked token)."""
     token, api = _slack_bot_token(runtime)
-    body = {"channel": delivery.address, "text": f"{envelope.payload.get('subject', '')}\n{_text(envelope, delivery)}",
-            "unfurl_links": False}
-    response = webhooks.post(f"{api}/chat.postMessage", json.dumps(body, ensure_ascii=False).encode(),
+    body = json.dumps(slack_message(envelope, delivery), ensure_ascii=False).encode()
+    response = webhooks.post(f"{api}/chat.postMessage", body,
                              {"authorization": f"Bearer {token}", "content-type": "application/json; charset=utf-8"})
     return f"posted ts={checked_answer(response).get('ts')}"
 
