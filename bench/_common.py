@@ -5,8 +5,10 @@ Nothing here is timed itself; the scripts in bench/ decide what to measure.
 
 from __future__ import annotations
 
+import argparse
 import os
 import shutil
+import tempfile
 import socket
 import subprocess
 import sys
@@ -210,3 +212,34 @@ def print_table(headers: list[str], rows: list[list[str]]) -> None:
     print("  ".join("-" * w for w in widths))
     for row in rows:
         print(line.format(*row))
+
+
+# --- the usual HTTP load bench: its arguments and its server ----------------------------------------
+
+def load_args(description: str) -> argparse.Namespace:
+    """--seconds, --concurrency, --database-url and --force-reset, checked."""
+    parser = argparse.ArgumentParser(description=description, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--seconds", type=float, default=8.0, help="load time per phase (default 8)")
+    parser.add_argument("--concurrency", type=int, default=4, help="client threads (default 4)")
+    parser.add_argument("--database-url", help="PostgreSQL URL; its public schema is DROPPED first")
+    parser.add_argument("--force-reset", action="store_true",
+                        help="allow wiping a PostgreSQL database whose name lacks 'bench'")
+    args = parser.parse_args()
+    if not 0.5 <= args.seconds <= 600 or not 1 <= args.concurrency <= 64:
+        parser.error("--seconds must be 0.5..600 and --concurrency 1..64")
+    if args.database_url and not is_postgres(args.database_url):
+        parser.error("--database-url must be a postgresql+psycopg:// URL (SQLite is the default)")
+    return args
+
+
+@contextmanager
+def served(args: argparse.Namespace) -> Iterator[tuple[dict[str, str], str, str]]:
+    """A fresh data dir (and emptied PostgreSQL database when given) and `warroom serve --no-worker`
+    on it: yields (environment, base URL, database kind)."""
+    with tempfile.TemporaryDirectory(prefix="warroom-bench-") as tmp:
+        data_dir = Path(tmp)
+        if args.database_url:
+            reset_postgres(args.database_url, force=args.force_reset)
+        env = warroom_env(data_dir, args.database_url)
+        with warroom_server(env, data_dir / "server.log") as base_url:
+            yield env, base_url, "postgresql" if args.database_url else "sqlite"

@@ -27,36 +27,17 @@ from __future__ import annotations
 
 import argparse
 import platform
-import tempfile
 import threading
 import time
 from datetime import datetime, timedelta, timezone
-from pathlib import Path
 
 import httpx
 
-from _common import (
-    Sample, is_postgres, machine, make_admin, print_table, reset_postgres, timed, warroom_env, warroom_server,
-)
+from _common import Sample, load_args, machine, make_admin, print_table, served, timed
 
 COMPONENTS = 30
 UPDATES = 20
 TARGET = 0.7
-
-
-def parse_args() -> argparse.Namespace:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--seconds", type=float, default=8.0, help="load time per endpoint (default 8)")
-    parser.add_argument("--concurrency", type=int, default=4, help="client threads (default 4)")
-    parser.add_argument("--database-url", help="PostgreSQL URL; its public schema is DROPPED first")
-    parser.add_argument("--force-reset", action="store_true",
-                        help="allow wiping a PostgreSQL database whose name lacks 'bench'")
-    args = parser.parse_args()
-    if not 0.5 <= args.seconds <= 600 or not 1 <= args.concurrency <= 64:
-        parser.error("--seconds must be 0.5..600 and --concurrency 1..64")
-    if args.database_url and not is_postgres(args.database_url):
-        parser.error("--database-url must be a postgresql+psycopg:// URL (SQLite is the default)")
-    return args
 
 
 def next_update() -> str:
@@ -140,41 +121,35 @@ def load(base_url: str, path: str, seconds: float, concurrency: int, *, headers:
 
 
 def main() -> None:
-    args = parse_args()
-    with tempfile.TemporaryDirectory(prefix="warroom-bench-") as tmp:
-        data_dir = Path(tmp)
-        if args.database_url:
-            reset_postgres(args.database_url, force=args.force_reset)
-        env = warroom_env(data_dir, args.database_url)
-        database = "postgresql" if args.database_url else "sqlite"
-        with warroom_server(env, data_dir / "server.log") as base_url:
-            token = make_admin(env)
-            ref = setup(base_url, token)
-            etag = httpx.get(f"{base_url}/api/v2/summary.json").headers["etag"]
-            summary = httpx.get(f"{base_url}/api/v2/summary.json").json()
-            assert summary["status"]["indicator"] == "critical", summary["status"]
-            assert len(summary["components"]) == COMPONENTS + 3, len(summary["components"])
-            assert len(summary["incidents"][0]["incident_updates"]) == UPDATES
-            print("response sizes, bytes plain / as sent gzipped: "
-                  + ", ".join(f"{path} {plain:,} / {sent:,}" for path, (plain, sent) in
-                              ((path, sizes(base_url, path)) for path in ("/status", "/api/v2/summary.json"))))
-            print(f"measuring over HTTP ({machine()})")
-            samples = [load(base_url, path, args.seconds, args.concurrency)
-                       for path in ("/healthz", "/static/status.css", "/status", "/api/v2/summary.json")]
-            samples.append(load(base_url, "/api/v2/summary.json", args.seconds, args.concurrency,
-                                headers={"If-None-Match": etag}, expect=304))
-            posted = [0]
+    args = load_args(__doc__)
+    with served(args) as (env, base_url, database):
+        token = make_admin(env)
+        ref = setup(base_url, token)
+        etag = httpx.get(f"{base_url}/api/v2/summary.json").headers["etag"]
+        summary = httpx.get(f"{base_url}/api/v2/summary.json").json()
+        assert summary["status"]["indicator"] == "critical", summary["status"]
+        assert len(summary["components"]) == COMPONENTS + 3, len(summary["components"])
+        assert len(summary["incidents"][0]["incident_updates"]) == UPDATES
+        print("response sizes, bytes plain / as sent gzipped: "
+              + ", ".join(f"{path} {plain:,} / {sent:,}" for path, (plain, sent) in
+                          ((path, sizes(base_url, path)) for path in ("/status", "/api/v2/summary.json"))))
+        print(f"measuring over HTTP ({machine()})")
+        samples = [load(base_url, path, args.seconds, args.concurrency)
+                   for path in ("/healthz", "/static/status.css", "/status", "/api/v2/summary.json")]
+        samples.append(load(base_url, "/api/v2/summary.json", args.seconds, args.concurrency,
+                            headers={"If-None-Match": etag}, expect=304))
+        posted = [0]
 
-            def one_update_a_second(stop: float) -> None:
-                with httpx.Client(base_url=base_url, headers={"Authorization": f"Bearer {token}"}) as http:
-                    while time.perf_counter() < stop:
-                        post_update(http, ref, UPDATES + posted[0])
-                        posted[0] += 1
-                        time.sleep(max(0.0, min(1.0, stop - time.perf_counter())))
+        def one_update_a_second(stop: float) -> None:
+            with httpx.Client(base_url=base_url, headers={"Authorization": f"Bearer {token}"}) as http:
+                while time.perf_counter() < stop:
+                    post_update(http, ref, UPDATES + posted[0])
+                    posted[0] += 1
+                    time.sleep(max(0.0, min(1.0, stop - time.perf_counter())))
 
-            changing = load(base_url, "/status", args.seconds, args.concurrency, during=one_update_a_second)
-            changing.name = f"GET /status, {posted[0]} public updates posted meanwhile"
-            samples.append(changing)
+        changing = load(base_url, "/status", args.seconds, args.concurrency, during=one_update_a_second)
+        changing.name = f"GET /status, {posted[0]} public updates posted meanwhile"
+        samples.append(changing)
     report(args, database, samples)
 
 

@@ -12,8 +12,9 @@ Resolving or canceling an incident resolves its open alerts, so the next trigger
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import exists, func, or_, select
+from sqlalchemy import bindparam, exists, func, or_, select
 
 from warroom.alerts.models import Alert
 from warroom.alerts.rules import rules_for
@@ -29,30 +30,45 @@ from warroom.incidents.models import Incident, TimelineEvent, incident_services
 from warroom.incidents.schemas import IncidentCreate
 
 
-def _groupable_incident(ctx: Context, service_id: int, since: datetime) -> Incident | None:
-    """The newest open incident of the service declared, or joined by an alert, since `since`."""
-    recent_alert = exists().where(Alert.incident_id == Incident.id, Alert.attached_at >= since)
-    return ctx.db.scalar(
-        select(Incident).join(incident_services, incident_services.c.incident_id == Incident.id)
-        .where(incident_services.c.service_id == service_id, Incident.status.in_(OPEN_STATUSES),
-               or_(Incident.declared_at >= since, recent_alert))
-        .order_by(Incident.declared_at.desc(), Incident.id.desc()).limit(1))
+_incidents, _links, _alerts = Incident.__table__, incident_services, Alert.__table__
+# Built once: every new alert runs it.
+_GROUPABLE = (
+    select(_incidents.c.id).join(_links, _links.c.incident_id == _incidents.c.id)
+    .where(_links.c.service_id == bindparam("service_id"), _incidents.c.status.in_(OPEN_STATUSES),
+           or_(_incidents.c.declared_at >= bindparam("since", type_=_incidents.c.declared_at.type),
+               exists().where(_alerts.c.incident_id == _incidents.c.id,
+                              _alerts.c.attached_at >= bindparam("since", type_=_alerts.c.attached_at.type))))
+    .order_by(_incidents.c.declared_at.desc(), _incidents.c.id.desc()).limit(1))
 
 
-def route(ctx: Context, alert: Alert, service: Service) -> Incident | None:
-    """Join the alert to an incident, declaring one if the rules say so; None if it stays alone."""
-    rules = rules_for(ctx, service.id)
-    incident = _groupable_incident(ctx, service.id, ctx.now() - rules.group_window)
-    if incident is None:
-        level = rules.declares(alert.severity)
-        if level is None:
-            return None
-        started = min(alert.source_started_at or alert.first_seen_at, ctx.now())
-        incident = incidents.declare(ctx, IncidentCreate(
-            title=_title(alert.summary), severity=level, services=[service.name],
-            summary=f"Declared from a {alert.severity} alert ({alert.source}): {alert.summary}",
-            started_at=started, detected_at=min(alert.first_seen_at, ctx.now())))
-    attach(ctx, incident, alert)
+def incident_for(ctx: Context, service_id: int, severity: str, summary: str, *, source: str,
+                 started: datetime, detected: datetime) -> Incident | None:
+    """The incident a new alert of the service joins: the newest open one declared, or joined by an
+    alert, within the grouping window; else a new one if the rules say this severity declares."""
+    rules = rules_for(ctx, service_id)
+    found = ctx.db.connection().execute(_GROUPABLE, {"service_id": service_id,
+                                                     "since": ctx.now() - rules.group_window}).scalar()
+    if found is not None:
+        return ctx.db.get(Incident, found)
+    level = rules.declares(severity)
+    if level is None:
+        return None
+    service = ctx.db.get(Service, service_id)
+    assert service is not None
+    return incidents.declare(ctx, IncidentCreate(
+        title=_title(summary), severity=level, services=[service.name],
+        summary=f"Declared from a {severity} alert ({source}): {summary}",
+        started_at=min(started, ctx.now()), detected_at=min(detected, ctx.now())))
+
+
+def route(ctx: Context, alert: Alert) -> Incident | None:
+    """Join an alert that is in no incident yet to one, declaring it if the rules say so."""
+    incident = incident_for(ctx, alert.service_id, alert.severity, alert.summary, source=alert.source,
+                            started=alert.source_started_at or alert.first_seen_at, detected=alert.first_seen_at)
+    if incident is not None:
+        alert.incident_id, alert.attached_at = incident.id, ctx.now()
+        ctx.db.flush()
+        attached(ctx, incident, alert)
     return incident
 
 
@@ -61,9 +77,9 @@ def _title(summary: str) -> str:
     return summary if len(summary) <= 200 else summary[:199] + "…"
 
 
-def attach(ctx: Context, incident: Incident, alert: Alert) -> TimelineEvent:
-    alert.incident_id, alert.attached_at = incident.id, ctx.now()
-    incident.updated_at = ctx.now()
+def attached(ctx: Context, incident: Incident, alert: Any) -> TimelineEvent:
+    """Say on the incident that the alert (already given its incident_id and attached_at) joined it.
+    Not an edit of the incident: its updated_at stays (a storm would otherwise rewrite the row per alert)."""
     return timeline.record(ctx, incident, "alert_attached", alert_id=alert.id, summary=alert.summary,
                            severity=alert.severity, source=alert.source, origin=alert.origin)
 

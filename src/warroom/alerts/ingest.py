@@ -14,11 +14,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, func, or_, select, update
 
 from warroom.alerts import grouping
 from warroom.alerts.events import AlertEvent, ChangeIn
-from warroom.alerts.models import Alert, ChangeEvent, Integration
+from warroom.alerts.integrations import Sender
+from warroom.alerts.models import Alert, ChangeEvent
 from warroom.catalog.models import Service
 from warroom.core.context import Context
 
@@ -34,12 +35,36 @@ class Outcome:
     incident_id: int | None = None
 
 
+_OPEN_ALERT = select(Alert).where(Alert.integration_id == bindparam("integration_id"),
+                                  Alert.dedup_key == bindparam("dedup_key"), Alert.status != "resolved")
+_OPEN_ALERT_STATE = select(Alert.__table__.c.id, Alert.__table__.c.incident_id,
+                           Alert.__table__.c.source_started_at).where(
+    Alert.__table__.c.integration_id == bindparam("integration_id"),
+    Alert.__table__.c.dedup_key == bindparam("dedup_key"), Alert.__table__.c.status != "resolved")
+# A row lock on PostgreSQL: new alerts of one service one at a time.
+_LOCK_SERVICE = select(Service.__table__.c.id).where(Service.__table__.c.id == bindparam("service_id")).with_for_update()
+
+
+_alerts = Alert.__table__
+_INSERT_ALERT = _alerts.insert().returning(_alerts.c.id)
+
+
+@dataclass(frozen=True)
+class AttachedAlert:
+    """What the timeline says of a new alert joining an incident."""
+
+    id: int
+    summary: str
+    severity: str
+    source: str
+    origin: str
+
+
 def open_alert(ctx: Context, integration_id: int, dedup_key: str) -> Alert | None:
-    return ctx.db.scalar(select(Alert).where(Alert.integration_id == integration_id,
-                                             Alert.dedup_key == dedup_key, Alert.status != "resolved"))
+    return ctx.db.scalar(_OPEN_ALERT, {"integration_id": integration_id, "dedup_key": dedup_key})
 
 
-def apply(ctx: Context, integration: Integration, event: AlertEvent) -> Outcome:
+def apply(ctx: Context, integration: Sender, event: AlertEvent) -> Outcome:
     if event.action == "trigger":
         return _trigger(ctx, integration, event)
     alert = open_alert(ctx, integration.id, event.dedup_key)
@@ -52,7 +77,7 @@ def apply(ctx: Context, integration: Integration, event: AlertEvent) -> Outcome:
     return Outcome(event.dedup_key, RESOLVED, alert.id, alert.incident_id)
 
 
-def apply_all(ctx: Context, integration: Integration, events: list[AlertEvent]) -> list[Outcome]:
+def apply_all(ctx: Context, integration: Sender, events: list[AlertEvent]) -> list[Outcome]:
     return [apply(ctx, integration, event) for event in events]
 
 
@@ -61,52 +86,87 @@ def resolve(ctx: Context, alert: Alert, *, by: str) -> None:
     grouping.after_resolve(ctx, alert)
 
 
-def _trigger(ctx: Context, integration: Integration, event: AlertEvent) -> Outcome:
-    alert = open_alert(ctx, integration.id, event.dedup_key)
-    if alert is None:
-        # Take the service's row lock, then look again: a concurrent trigger may have opened it.
-        service = ctx.db.get(Service, integration.service_id, with_for_update=True, populate_existing=True)
-        assert service is not None
-        alert = open_alert(ctx, integration.id, event.dedup_key)
-        if alert is None:
-            return _open(ctx, integration, service, event)
-    if event.source_started_at is not None and alert.source_started_at == event.source_started_at:
-        return Outcome(event.dedup_key, UNCHANGED, alert.id, alert.incident_id)
-    ctx.db.flush()
-    # One UPDATE that adds to the count in the database: concurrent repeats each count.
-    alert.occurrences = Alert.occurrences + 1  # type: ignore[assignment]
-    alert.last_seen_at = ctx.now()
-    alert.severity, alert.summary = event.severity, event.summary or alert.summary
-    alert.details, alert.links = event.details or alert.details, event.links or alert.links
+# Built once: a storm runs this statement for nearly every event, and building the expression
+# costs more than executing it on SQLite.
+_REPEAT = (
+    update(_alerts)
+    .where(_alerts.c.integration_id == bindparam("b_integration_id"), _alerts.c.dedup_key == bindparam("b_dedup_key"),
+           _alerts.c.status != "resolved",
+           or_(_alerts.c.incident_id.is_not(None), _alerts.c.status != "triggered"),
+           or_(bindparam("b_started", type_=_alerts.c.source_started_at.type).is_(None),
+               _alerts.c.source_started_at.is_(None),
+               _alerts.c.source_started_at != bindparam("b_started", type_=_alerts.c.source_started_at.type)))
+    .values(occurrences=_alerts.c.occurrences + 1, last_seen_at=bindparam("b_now"), severity=bindparam("b_severity"),
+            summary=bindparam("b_summary"), details=bindparam("b_details"), links=bindparam("b_links"),
+            source_started_at=func.coalesce(bindparam("b_started", type_=_alerts.c.source_started_at.type),
+                                            _alerts.c.source_started_at))
+    .returning(_alerts.c.id, _alerts.c.incident_id))
+
+
+def _repeat(ctx: Context, integration: Sender, event: AlertEvent) -> Outcome | None:
+    """The common case of a storm, in one statement: count a repeat of an open alert that is already
+    part of an incident (or acknowledged); its severity, summary, details and links become the
+    latest event's. None when that is not the case (no open alert, the same firing re-sent, or an
+    alert not yet in an incident): the caller takes the longer way."""
+    row = ctx.db.connection().execute(_REPEAT, {
+        "b_integration_id": integration.id, "b_dedup_key": event.dedup_key, "b_started": event.source_started_at,
+        "b_now": ctx.now(), "b_severity": event.severity, "b_summary": event.summary, "b_details": event.details,
+        "b_links": event.links}).first()
+    return Outcome(event.dedup_key, REPEATED, row.id, row.incident_id) if row else None
+
+
+def _trigger(ctx: Context, integration: Sender, event: AlertEvent) -> Outcome:
+    repeated = _repeat(ctx, integration, event)
+    if repeated is not None:
+        return repeated
+    # Take the service's row lock, then look: a concurrent trigger may have opened the alert. (SQLite
+    # has one writer: the transaction holds the lock already.)
+    if ctx.db.get_bind().dialect.name == "postgresql":
+        ctx.db.connection().execute(_LOCK_SERVICE, {"service_id": integration.service_id})
+    found = ctx.db.connection().execute(_OPEN_ALERT_STATE, {"integration_id": integration.id,
+                                                            "dedup_key": event.dedup_key}).first()
+    if found is None:
+        return _open(ctx, integration, event)
+    if event.source_started_at is not None and found.source_started_at == event.source_started_at:
+        return Outcome(event.dedup_key, UNCHANGED, found.id, found.incident_id)
+    # A repeat of an alert in no incident yet: counted, then routed (a higher severity may declare).
+    alert = ctx.db.get(Alert, found.id)
+    assert alert is not None
+    alert.occurrences += 1
+    alert.last_seen_at, alert.severity, alert.summary = ctx.now(), event.severity, event.summary or alert.summary
+    alert.details, alert.links = event.details, event.links
     if event.source_started_at is not None:
         alert.source_started_at = event.source_started_at
-    if alert.incident_id is None and alert.status == "triggered":
-        # Not part of an incident yet: a higher severity may now declare one.
-        service = ctx.db.get(Service, integration.service_id, with_for_update=True)
-        assert service is not None
-        incident = grouping.route(ctx, alert, service)
-        return Outcome(event.dedup_key, REPEATED, alert.id, incident.id if incident else None)
-    return Outcome(event.dedup_key, REPEATED, alert.id, alert.incident_id)
+    incident = grouping.route(ctx, alert) if alert.status == "triggered" else None
+    return Outcome(event.dedup_key, REPEATED, alert.id, incident.id if incident else alert.incident_id)
 
 
-def _open(ctx: Context, integration: Integration, service: Service, event: AlertEvent) -> Outcome:
+def _open(ctx: Context, integration: Sender, event: AlertEvent) -> Outcome:
     now = ctx.now()
-    alert = Alert(
-        integration_id=integration.id, service_id=service.id, source=integration.kind, dedup_key=event.dedup_key,
-        status="triggered", severity=event.severity, summary=event.summary, origin=event.origin,
-        details=event.details, links=event.links, source_started_at=event.source_started_at,
-        first_seen_at=_not_after(event.happened_at, now), last_seen_at=now, occurrences=1)
-    ctx.db.add(alert)
-    ctx.db.flush()
-    incident = grouping.route(ctx, alert, service)
-    return Outcome(event.dedup_key, OPENED, alert.id, incident.id if incident else None)
+    first_seen = _not_after(event.happened_at, now)
+    incident = grouping.incident_for(ctx, integration.service_id, event.severity, event.summary,
+                                     source=integration.kind, started=event.source_started_at or first_seen,
+                                     detected=first_seen)
+    # A Core INSERT: the unit of work costs more than the statement, and a storm of new keys runs it
+    # for every event.
+    alert_id = ctx.db.connection().execute(_INSERT_ALERT, {
+        "integration_id": integration.id, "service_id": integration.service_id, "source": integration.kind,
+        "dedup_key": event.dedup_key, "status": "triggered", "severity": event.severity, "summary": event.summary,
+        "origin": event.origin, "details": event.details, "links": event.links,
+        "source_started_at": event.source_started_at, "first_seen_at": first_seen, "last_seen_at": now,
+        "occurrences": 1, "incident_id": incident.id if incident else None,
+        "attached_at": now if incident else None, "acknowledged_by": "", "resolved_by": ""}).scalar_one()
+    if incident is not None:
+        grouping.attached(ctx, incident, AttachedAlert(alert_id, event.summary, event.severity, integration.kind,
+                                                       event.origin))
+    return Outcome(event.dedup_key, OPENED, alert_id, incident.id if incident else None)
 
 
 def _not_after(moment: datetime | None, now: datetime) -> datetime:
     return now if moment is None or moment > now else moment
 
 
-def record_change(ctx: Context, integration: Integration, change: ChangeIn) -> ChangeEvent:
+def record_change(ctx: Context, integration: Sender, change: ChangeIn) -> ChangeEvent:
     now = ctx.now()
     event = ChangeEvent(service_id=integration.service_id, integration_id=integration.id, summary=change.summary,
                         origin=change.origin, details=change.details, links=change.links,

@@ -6,9 +6,10 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+from dataclasses import dataclass, fields
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 
 from warroom.alerts.models import KINDS, SEVERITIES, Integration
 from warroom.catalog.models import Service
@@ -30,17 +31,34 @@ def _new_key() -> str:
     return secrets.token_hex(KEY_LENGTH // 2)
 
 
-def find_by_key(ctx: Context, key: str | None, kind: str | None = None) -> Integration | None:
+@dataclass(frozen=True)
+class Sender:
+    """What receiving events needs of an active integration, read in one light query: every inbound
+    event starts here."""
+
+    id: int
+    service_id: int
+    name: str
+    kind: str
+    rate_limit_per_minute: int
+    default_severity: str
+    mapping: dict[str, Any]
+
+
+_table = Integration.__table__
+_BY_KEY = select(*(_table.c[f.name] for f in fields(Sender))).where(
+    _table.c.key_hash == bindparam("key_hash"), _table.c.revoked_at.is_(None))  # built once
+
+
+def find_by_key(ctx: Context, key: str | None, kind: str | None = None) -> Sender | None:
     """The active integration with this routing key (and kind), or None whatever the reason: the
     callers answer an unknown, revoked or malformed key alike."""
     if not isinstance(key, str) or len(key) != KEY_LENGTH:
         return None
-    integration = ctx.db.scalar(select(Integration).where(Integration.key_hash == hash_key(key)))
-    if integration is None or integration.revoked_at is not None:
+    row = ctx.db.connection().execute(_BY_KEY, {"key_hash": hash_key(key)}).first()
+    if row is None or (kind is not None and row.kind != kind):
         return None
-    if kind is not None and integration.kind != kind:
-        return None
-    return integration
+    return Sender(**row._mapping)
 
 
 def list_integrations(ctx: Context, *, service: str | None = None,
@@ -84,12 +102,17 @@ def _checked(name: str | None, kind: str | None, rate_limit: int | None, default
             raise Invalid(f"unknown alert severity {default_severity!r}; allowed: {', '.join(SEVERITIES)}",
                           field="default_severity")
         values["default_severity"] = default_severity
-    if mapping is not None:
-        if (kind or current_kind) != "generic" and mapping:
-            raise Invalid("only generic webhooks take a mapping", field="mapping")
-        from warroom.alerts.sources.generic import check_mapping  # sources build on this module
+    if (kind or current_kind) == "generic":
+        if mapping is not None or kind is not None:  # creating one, or changing its mapping
+            # Every event is read through it: without one (or with {}) nothing could be read.
+            from warroom.alerts.sources.generic import check_mapping  # sources build on this module
 
-        values["mapping"] = check_mapping(mapping) if mapping else {}
+            if not mapping:
+                raise Invalid("a generic webhook needs a mapping: at least mapping.title, where the alert's "
+                              "title is in the payload", field="mapping.title")
+            values["mapping"] = check_mapping(mapping)
+    elif mapping:
+        raise Invalid("only generic webhooks take a mapping", field="mapping")
     return values
 
 
@@ -141,6 +164,19 @@ def revoke(ctx: Context, integration: Integration) -> Integration:
         integration.revoked_at = ctx.now()
         ctx.db.flush()
     return integration
+
+
+def try_sample(ctx: Context, integration: Integration, sample: Any,
+               mapping: dict[str, Any] | None = None) -> dict[str, Any]:
+    """What a generic webhook's mapping (the saved one unless another is given) makes of a sample
+    payload: {ok, errors, event}. Writes nothing; a mapping that is itself wrong is Invalid."""
+    require_admin(ctx)
+    if integration.kind != "generic":
+        raise Conflict(f"integration {integration.id} is a {integration.kind} integration; only generic "
+                       f"webhooks have a mapping to test", field="integration")
+    from warroom.alerts.sources.generic import try_mapping  # sources build on this module
+
+    return try_mapping(integration.mapping if mapping is None else mapping, sample, integration.default_severity)
 
 
 def _refuse_revoked(integration: Integration) -> None:

@@ -62,7 +62,10 @@ class Alert(Base):
               sqlite_where=text("status != 'resolved'"), postgresql_where=text("status != 'resolved'")),
         Index("ix_alerts_status_id", "status", "id"),
         Index("ix_alerts_service_id", "service_id", "id"),
-        Index("ix_alerts_incident", "incident_id"),
+        # Grouping asks "did an alert join this incident lately?" and resolving "is any still open?",
+        # for every event of a storm: each a seek, not a scan of the incident's alerts.
+        Index("ix_alerts_incident_attached", "incident_id", "attached_at"),
+        Index("ix_alerts_incident_status", "incident_id", "status"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

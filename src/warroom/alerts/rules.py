@@ -7,10 +7,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import timedelta
 
+from sqlalchemy import bindparam, select
+
 from warroom.alerts.models import SEVERITIES, AlertRules
 from warroom.catalog.models import Service
 from warroom.core.context import Context
-from warroom.core.errors import Invalid
+from warroom.catalog.service import find_services
+from warroom.core.errors import Invalid, NotFound
 from warroom.incidents.policy import SeverityPolicy
 from warroom.users.service import require_admin
 
@@ -51,8 +54,20 @@ def default_rules(policy: SeverityPolicy) -> Rules:
                  auto_declare=True, declare_at="error", group_window_minutes=DEFAULT_WINDOW_MINUTES)
 
 
+def service_named(ctx: Context, name: str) -> Service:
+    """The service whose rules a URL names: an unknown one is missing (404), not a wrong value."""
+    try:
+        return find_services(ctx.db, [name], field="service")[0]
+    except Invalid:
+        raise NotFound(f"no service {name.strip()!r}; create it first (warroom services create NAME)",
+                       field="service") from None
+
+
+_RULES = select(AlertRules.__table__).where(AlertRules.__table__.c.service_id == bindparam("service_id"))
+
+
 def rules_for(ctx: Context, service_id: int) -> Rules:
-    row = ctx.db.get(AlertRules, service_id)
+    row = ctx.db.connection().execute(_RULES, {"service_id": service_id}).first()
     if row is None:
         return default_rules(ctx.policy)
     return Rules(severity_map=dict(row.severity_map), auto_declare=row.auto_declare, declare_at=row.declare_at,

@@ -17,9 +17,8 @@ from starlette.concurrency import run_in_threadpool
 
 from warroom.alerts import ingest, receive
 from warroom.alerts.events import AlertEvent, ChangeIn, PayloadError
-from warroom.alerts.integrations import KEY_LENGTH
+from warroom.alerts.integrations import KEY_LENGTH, Sender
 from warroom.alerts.limits import RateLimiter
-from warroom.alerts.models import Integration
 from warroom.alerts.sources import alertmanager, generic, grafana, pagerduty
 from warroom.api.errors import error_response
 from warroom.core.errors import Throttled
@@ -72,7 +71,7 @@ def _pd_checked(body: Any, parse: Callable[[Any], Any]) -> tuple[Any, list[str]]
     return parsed, errors
 
 
-def _in_transaction(runtime: Runtime, key: str, kind: str, work: Callable[[Any, Integration], Any]) -> Any:
+def _in_transaction(runtime: Runtime, key: str, kind: str, work: Callable[[Any, Sender], Any]) -> Any:
     with runtime.db.write_session() as session:
         ctx = runtime.context(session, None)
         integration = receive.authenticate(ctx, key, kind)
@@ -80,7 +79,7 @@ def _in_transaction(runtime: Runtime, key: str, kind: str, work: Callable[[Any, 
 
 
 async def _pagerduty(request: Request, parse: Callable[[Any], Any],
-                     apply: Callable[[Any, RateLimiter, Integration, Any], dict[str, Any]]) -> JSONResponse:
+                     apply: Callable[[Any, RateLimiter, Sender, Any], dict[str, Any]]) -> JSONResponse:
     """Read, check and apply one Events API v2 body; every answer in PagerDuty's shape."""
     body, problem = await _read_json(request, MAX_EVENT_BYTES)
     if problem:
@@ -99,12 +98,12 @@ async def _pagerduty(request: Request, parse: Callable[[Any], Any],
     return JSONResponse(answer, status_code=202)
 
 
-def _apply_event(ctx, limiter: RateLimiter, integration: Integration, event: AlertEvent) -> dict[str, Any]:
+def _apply_event(ctx, limiter: RateLimiter, integration: Sender, event: AlertEvent) -> dict[str, Any]:
     outcome = receive.receive(ctx, limiter, integration, [event])[0]
     return {**pagerduty.ACCEPTED, "dedup_key": outcome.dedup_key}
 
 
-def _apply_change(ctx, limiter: RateLimiter, integration: Integration, change: ChangeIn) -> dict[str, Any]:
+def _apply_change(ctx, limiter: RateLimiter, integration: Sender, change: ChangeIn) -> dict[str, Any]:
     receive.admit(ctx, limiter, integration)
     ingest.record_change(ctx, integration, change)
     return pagerduty.CHANGE_ACCEPTED
@@ -122,7 +121,7 @@ async def change_enqueue(request: Request) -> JSONResponse:
 
 # --- webhooks ---------------------------------------------------------------------------------------
 
-PARSERS: dict[str, Callable[[Integration, Any], list[AlertEvent]]] = {
+PARSERS: dict[str, Callable[[Sender, Any], list[AlertEvent]]] = {
     "alertmanager": lambda integration, body: alertmanager.parse(body, integration.default_severity),
     "grafana": lambda integration, body: grafana.parse(body, integration.default_severity),
     "generic": lambda integration, body: [generic.extract(integration.mapping, body, integration.default_severity)],
@@ -140,7 +139,7 @@ async def _hook(request: Request, kind: str, routing_key: str) -> JSONResponse:
         return _bad_key(kind)
     limiter = _limiter(request)
 
-    def work(ctx, integration: Integration) -> list[ingest.Outcome] | JSONResponse:
+    def work(ctx, integration: Sender) -> list[ingest.Outcome] | JSONResponse:
         if problem:
             return error_response(400, "bad_request", problem)
         try:

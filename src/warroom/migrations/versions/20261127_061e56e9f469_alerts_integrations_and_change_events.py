@@ -83,7 +83,8 @@ def upgrade() -> None:
     sa.PrimaryKeyConstraint('id', name=op.f('pk_alerts'))
     )
     with op.batch_alter_table('alerts', schema=None) as batch_op:
-        batch_op.create_index('ix_alerts_incident', ['incident_id'], unique=False)
+        batch_op.create_index('ix_alerts_incident_attached', ['incident_id', 'attached_at'], unique=False)
+        batch_op.create_index('ix_alerts_incident_status', ['incident_id', 'status'], unique=False)
         batch_op.create_index('ix_alerts_service_id', ['service_id', 'id'], unique=False)
         batch_op.create_index('ix_alerts_status_id', ['status', 'id'], unique=False)
         batch_op.create_index('uq_alerts_open_key', ['integration_id', 'dedup_key'], unique=True, sqlite_where=sa.text("status != 'resolved'"), postgresql_where=sa.text("status != 'resolved'"))
@@ -118,7 +119,8 @@ def downgrade() -> None:
         batch_op.drop_index('uq_alerts_open_key', sqlite_where=sa.text("status != 'resolved'"), postgresql_where=sa.text("status != 'resolved'"))
         batch_op.drop_index('ix_alerts_status_id')
         batch_op.drop_index('ix_alerts_service_id')
-        batch_op.drop_index('ix_alerts_incident')
+        batch_op.drop_index('ix_alerts_incident_status')
+        batch_op.drop_index('ix_alerts_incident_attached')
 
     op.drop_table('alerts')
     op.drop_table('alert_rules')
