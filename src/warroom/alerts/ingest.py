@@ -37,7 +37,7 @@ class Outcome:
 
 _OPEN_ALERT = select(Alert).where(Alert.integration_id == bindparam("integration_id"),
                                   Alert.dedup_key == bindparam("dedup_key"), Alert.status != "resolved")
-_OPEN_ALERT_STATE = select(Alert.__table__.c.id, Alert.__table__.c.incident_id,
+_OPEN_ALERT_STATE = select(Alert.__table__.c.id, Alert.__table__.c.incident_id, Alert.__table__.c.status,
                            Alert.__table__.c.source_started_at).where(
     Alert.__table__.c.integration_id == bindparam("integration_id"),
     Alert.__table__.c.dedup_key == bindparam("dedup_key"), Alert.__table__.c.status != "resolved")
@@ -129,6 +129,11 @@ def _trigger(ctx: Context, integration: Sender, event: AlertEvent) -> Outcome:
         return _open(ctx, integration, event)
     if event.source_started_at is not None and found.source_started_at == event.source_started_at:
         return Outcome(event.dedup_key, UNCHANGED, found.id, found.incident_id)
+    if found.incident_id is not None or found.status != "triggered":
+        # Opened by a concurrent transaction that held the lock: an ordinary repeat now.
+        repeated = _repeat(ctx, integration, event)
+        assert repeated is not None
+        return repeated
     # A repeat of an alert in no incident yet: counted, then routed (a higher severity may declare).
     alert = ctx.db.get(Alert, found.id)
     assert alert is not None
@@ -137,8 +142,8 @@ def _trigger(ctx: Context, integration: Sender, event: AlertEvent) -> Outcome:
     alert.details, alert.links = event.details, event.links
     if event.source_started_at is not None:
         alert.source_started_at = event.source_started_at
-    incident = grouping.route(ctx, alert) if alert.status == "triggered" else None
-    return Outcome(event.dedup_key, REPEATED, alert.id, incident.id if incident else alert.incident_id)
+    incident = grouping.route(ctx, alert)
+    return Outcome(event.dedup_key, REPEATED, alert.id, incident.id if incident else None)
 
 
 def _open(ctx: Context, integration: Sender, event: AlertEvent) -> Outcome:
