@@ -16,7 +16,7 @@ from typing import Any
 
 from sqlalchemy import bindparam, exists, func, or_, select
 
-from warroom.alerts.models import Alert
+from warroom.alerts.models import RESOLVED_LITERAL, Alert
 from warroom.alerts.rules import rules_for
 from warroom.catalog.models import Service
 from warroom.comms.reminders import people_to_remind
@@ -86,7 +86,7 @@ def attached(ctx: Context, incident: Incident, alert: Any) -> TimelineEvent:
 
 def open_alert_count(ctx: Context, incident_id: int) -> int:
     return ctx.db.scalar(select(func.count()).select_from(Alert).where(
-        Alert.incident_id == incident_id, Alert.status != "resolved")) or 0
+        Alert.incident_id == incident_id, Alert.status != RESOLVED_LITERAL)) or 0
 
 
 def after_resolve(ctx: Context, alert: Alert) -> None:
@@ -112,7 +112,7 @@ def on_timeline_event(ctx: Context, incident: Incident, event: TimelineEvent) ->
     if event.kind != "status_changed" or is_open((event.data or {}).get("new", "")):
         return
     still_open = list(ctx.db.scalars(select(Alert).where(Alert.incident_id == incident.id,
-                                                         Alert.status != "resolved")))
+                                                         Alert.status != RESOLVED_LITERAL)))
     for alert in still_open:
         alert.status, alert.resolved_at = "resolved", ctx.now()
         alert.resolved_by = f"incident {(event.data or {}).get('new')}"

@@ -14,12 +14,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import bindparam, func, or_, select, update
+from sqlalchemy import bindparam, func, literal_column, or_, select, update
 
 from warroom.alerts import grouping
 from warroom.alerts.events import AlertEvent, ChangeIn
 from warroom.alerts.integrations import Sender
-from warroom.alerts.models import Alert, ChangeEvent
+from warroom.alerts.models import RESOLVED_LITERAL, Alert, ChangeEvent
 from warroom.catalog.models import Service
 from warroom.core.context import Context
 
@@ -36,11 +36,11 @@ class Outcome:
 
 
 _OPEN_ALERT = select(Alert).where(Alert.integration_id == bindparam("integration_id"),
-                                  Alert.dedup_key == bindparam("dedup_key"), Alert.status != "resolved")
+                                  Alert.dedup_key == bindparam("dedup_key"), Alert.status != RESOLVED_LITERAL)
 _OPEN_ALERT_STATE = select(Alert.__table__.c.id, Alert.__table__.c.incident_id, Alert.__table__.c.status,
                            Alert.__table__.c.source_started_at).where(
     Alert.__table__.c.integration_id == bindparam("integration_id"),
-    Alert.__table__.c.dedup_key == bindparam("dedup_key"), Alert.__table__.c.status != "resolved")
+    Alert.__table__.c.dedup_key == bindparam("dedup_key"), Alert.__table__.c.status != RESOLVED_LITERAL)
 # A row lock on PostgreSQL: new alerts of one service one at a time.
 _LOCK_SERVICE = select(Service.__table__.c.id).where(Service.__table__.c.id == bindparam("service_id")).with_for_update()
 
@@ -91,8 +91,8 @@ def resolve(ctx: Context, alert: Alert, *, by: str) -> None:
 _REPEAT = (
     update(_alerts)
     .where(_alerts.c.integration_id == bindparam("b_integration_id"), _alerts.c.dedup_key == bindparam("b_dedup_key"),
-           _alerts.c.status != "resolved",
-           or_(_alerts.c.incident_id.is_not(None), _alerts.c.status != "triggered"),
+           _alerts.c.status != RESOLVED_LITERAL,
+           or_(_alerts.c.incident_id.is_not(None), _alerts.c.status != literal_column("'triggered'")),
            or_(bindparam("b_started", type_=_alerts.c.source_started_at.type).is_(None),
                _alerts.c.source_started_at.is_(None),
                _alerts.c.source_started_at != bindparam("b_started", type_=_alerts.c.source_started_at.type)))

@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, ForeignKey, Index, Integer, String, text
+from sqlalchemy import JSON, Boolean, ForeignKey, Index, Integer, String, literal_column, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from warroom.core.db import Base, UTCDateTime
@@ -14,6 +14,9 @@ from warroom.core.db import Base, UTCDateTime
 KINDS = ("pagerduty", "alertmanager", "grafana", "generic")
 SEVERITIES = ("critical", "error", "warning", "info")  # PagerDuty's, most severe first
 STATUSES = ("triggered", "acknowledged", "resolved")
+# For `status != RESOLVED_LITERAL` in queries: a literal, not a bound parameter, because a database uses the
+# partial index of open alerts only when it can see the query's condition is the index's.
+RESOLVED_LITERAL = literal_column("'resolved'")
 
 
 class Integration(Base):
