@@ -35,8 +35,9 @@ def create_people(env: dict[str, str]) -> None:
                        env=env, check=True, capture_output=True)
 
 
-def seed(database_url: str, data_dir: Path) -> str:
-    """A realistic morning: one SEV1 being worked, a few smaller incidents. Returns the SEV1's ref."""
+def seed(database_url: str, data_dir: Path) -> tuple[str, str]:
+    """A realistic morning: one SEV1 being worked, a few smaller incidents, one of them still paging.
+    Returns the SEV1's ref and the paging one's."""
     from warroom.catalog.service import create_service
     from warroom.comms import channels, updates
     from warroom.comms.schemas import ChannelIn, RouteIn, UpdateIn
@@ -47,6 +48,8 @@ def seed(database_url: str, data_dir: Path) -> str:
     from warroom.incidents import roles, timeline
     from warroom.incidents.schemas import IncidentCreate, StatusChange
     from warroom.incidents.service import change_status, declare
+    from warroom.oncall import escalation, paging
+    from warroom.oncall.paging_schemas import EscalationPolicyIn, LevelIn, TargetIn
     from warroom.users.service import find_user
 
     runtime = Runtime.from_settings(load_settings({"WARROOM_DATABASE_URL": database_url,
@@ -72,6 +75,11 @@ def seed(database_url: str, data_dir: Path) -> str:
                                                  settings={"url": "https://hooks.example.com/warroom"},
                                                  routes=[RouteIn(events=["update_posted"], audiences=["public"]),
                                                          RouteIn(events=["declared", "resolved"])]))
+        escalation.save_policy(admin, EscalationPolicyIn(name="checkout-oncall", repeat=1, levels=[
+            LevelIn(delay_minutes=5, targets=[TargetIn(type="user", ref="linus@example.com")]),
+            LevelIn(delay_minutes=10, targets=[TargetIn(type="user", ref="ada@example.com"),
+                                               TargetIn(type="user", ref="grace@example.com")])]))
+        escalation.set_service_policy(admin, "checkout-api", "checkout-oncall")
     with runtime.db.write_session() as session:
         ctx = as_user(session, "grace@example.com")
         big = declare(ctx, IncidentCreate(
@@ -108,17 +116,20 @@ def seed(database_url: str, data_dir: Path) -> str:
             title="Search suggestions slow", severity="SEV3", services=["search"],
             summary="p95 of suggestions at 2.4 s.", commander="linus@example.com"))
         clock.advance(minutes=12)
-        declare(as_user(session, "grace@example.com"), IncidentCreate(
+        mails = declare(as_user(session, "grace@example.com"), IncidentCreate(
             title="Order confirmation e-mails delayed", severity="SEV2", services=["checkout-api"],
             summary="Confirmation mails arrive 20-30 minutes late."))
-        clock.advance(minutes=3)
+        clock.advance(minutes=2)
+        paging.escalate_now(as_user(session, "grace@example.com"), mails)
+        paging_ref = mails.ref
+        clock.advance(minutes=1)
         declare(as_user(session, "ada@example.com"), IncidentCreate(
             title="Footer logo blurry on retina screens", severity="SEV4", services=["web-frontend"]))
     runtime.db.dispose()
-    return ref
+    return ref, paging_ref
 
 
-def shoot(base_url: str, ref: str) -> None:
+def shoot(base_url: str, ref: str, paging_ref: str) -> None:
     from playwright.sync_api import sync_playwright
 
     IMAGES.mkdir(parents=True, exist_ok=True)
@@ -137,6 +148,8 @@ def shoot(base_url: str, ref: str) -> None:
             page.goto(f"/incidents/{ref}")
             page.screenshot(path=IMAGES / f"incident{suffix}.png", full_page=not suffix)
             if not suffix:
+                page.goto(f"/incidents/{paging_ref}")
+                page.screenshot(path=IMAGES / "incident-paging.png")
                 page.goto("/declare")
                 page.screenshot(path=IMAGES / "declare.png", full_page=True)
                 page.goto("/incidents?status=all")
@@ -161,9 +174,9 @@ def main() -> None:
         env = warroom_env(data_dir)
         subprocess.run([warroom_executable(), "db", "upgrade"], env=env, check=True, capture_output=True)
         create_people(env)
-        ref = seed(f"sqlite:///{data_dir / 'warroom.sqlite3'}", data_dir)
+        refs = seed(f"sqlite:///{data_dir / 'warroom.sqlite3'}", data_dir)
         with warroom_server(env, data_dir / "server.log") as base_url:
-            shoot(base_url, ref)
+            shoot(base_url, *refs)
     print(f"screenshots written to {IMAGES}")
 
 

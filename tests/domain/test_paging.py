@@ -1,6 +1,7 @@
 """Paging and escalation through the service layer with the test clock: all-hands, level by level,
 repeats, acknowledgement and the response target, resolve, low urgency in business hours (with a
-holiday), notification rules, schedules resolved when a level fires, escalate-now and re-page."""
+holiday), notification rules, schedules resolved when a level fires, escalate-now and re-page, and a
+severity change switching a running page's mode."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ from warroom.core import outbox
 from warroom.core.worker import Worker
 from warroom.incidents import service
 from warroom.incidents.policy import DEFAULT_POLICY_TOML, parse_policy
+from warroom.incidents.wording import describe
 from warroom.oncall import contacts, escalation, paging
 from warroom.oncall.models import Page, PageNotification
 from warroom.oncall.paging_schemas import (ContactMethodIn, EscalationPolicyIn, LevelIn, NotificationRuleIn,
@@ -284,3 +286,119 @@ def test_viewers_cannot_acknowledge_or_page(setup, ada, victor):
     for action in ("acknowledge", "escalate_now", "repage"):
         with pytest.raises(Exception, match="viewers"):
             act(setup, victor, ref, action)
+
+
+# --- a severity change switches a running page to the new severity's paging mode ---------------------
+
+def next_steps(desk, ref):
+    """Each page's next step, and the pending ESCALATE/START timers of all pages."""
+    with desk.reading() as ctx:
+        steps = [p.next_step_at for p in paging.pages_of(ctx, service.get_incident(ctx, ref))]
+    due = [t.due_at for t in desk.timers() if t.kind in (paging.ESCALATE, paging.START)
+           and t.fired_at is None and t.canceled_at is None]
+    return steps, sorted(due)
+
+
+def switches(desk, ref):
+    return [(e.data["old"], e.data["new"], e.data["paging_now"], describe(e))
+            for e in desk.events(ref) if e.kind == "paging_mode_changed"]
+
+
+def test_sev3_raised_to_sev1_pages_every_level_at_once_now(setup, clock, ada, runtime):
+    desk, worker = setup, Worker(runtime)
+    ref = desk.declare(ada, severity="SEV3", services=["checkout"])
+    clock.advance(minutes=2)
+    desk.severity(ada, ref, "SEV1")
+    assert paged(desk, ref) == [(1, 1, ["rita"]), (1, 1, ["rita"]), (2, 1, ["sam"])]
+    [(old, new, now, text)] = switches(desk, ref)
+    assert (old, new, now) == ("escalate", "all_hands", True)
+    assert text == "Paging checkout-oncall switched from level by level to all hands for SEV1: paging every level now"
+    kinds = desk.kinds(ref)
+    assert kinds[kinds.index("severity_changed"):] == ["severity_changed", "paging_mode_changed", "paged", "paged"]
+    assert page_row(desk, ref) == [("active", 0, 0, "all_hands")]
+    # The level-by-level step (due at +5 min) is gone; all hands again after the sum of the waits.
+    assert next_steps(desk, ref) == ([T0 + timedelta(minutes=17)], [T0 + timedelta(minutes=17)])
+    clock.advance(minutes=5)
+    worker.run_once()
+    assert len(paged(desk, ref)) == 3
+    clock.advance(minutes=10)
+    worker.run_once()
+    assert paged(desk, ref)[3:] == [(1, 2, ["rita"]), (2, 2, ["sam"])]
+
+
+def test_sev2_lowered_to_sev4_waits_for_business_hours(setup, clock, ada, rita, runtime):
+    desk, worker = setup, Worker(runtime)
+    hook = verified_webhook(desk, rita)
+    with desk.ctx(rita) as ctx:  # reached at once, and again 3 minutes into a high-urgency page
+        contacts.add_rule(ctx, NotificationRuleIn(contact_method=hook, urgency="high", delay_minutes=0))
+        contacts.add_rule(ctx, NotificationRuleIn(contact_method=hook, urgency="high", delay_minutes=3))
+    clock.set(datetime(2026, 3, 2, 16, 58, tzinfo=timezone.utc))  # Monday, two minutes before closing
+    ref = desk.declare(ada, severity="SEV2", services=["checkout"])
+    assert next_steps(desk, ref)[0] == [datetime(2026, 3, 2, 17, 3, tzinfo=timezone.utc)]
+    clock.advance(minutes=1)
+    desk.severity(ada, ref, "SEV4")
+    tuesday = datetime(2026, 3, 3, 9, 0, tzinfo=timezone.utc)
+    assert page_row(desk, ref) == [("active", 0, 0, "low_urgency")]
+    assert next_steps(desk, ref) == ([tuesday], [tuesday])
+    [(old, new, now, text)] = switches(desk, ref)
+    assert (old, new, now) == ("escalate", "low_urgency", False) and text.endswith("wait for business hours")
+    with desk.reading() as ctx:  # rita's second message waits for business hours too
+        assert [(n.due_at, n.sent_at is not None) for n in ctx.db.scalars(
+            select(PageNotification).order_by(PageNotification.id))] == [
+            (datetime(2026, 3, 2, 16, 58, tzinfo=timezone.utc), True), (tuesday, False)]
+    clock.set(datetime(2026, 3, 2, 23, 0, tzinfo=timezone.utc))
+    worker.run_once()
+    assert paged(desk, ref) == [(1, 1, ["rita"])] and len(messages(desk)) == 1
+    clock.set(tuesday)
+    worker.run_once()
+    assert paged(desk, ref) == [(1, 1, ["rita"]), (2, 1, ["sam"])] and len(messages(desk)) == 3
+    [_, escalation] = [e for e in desk.events(ref) if e.kind == "paged"]
+    assert escalation.data["urgency"] == "low" and escalation.data["mode"] == "low_urgency"
+
+
+def test_a_deferred_sev4_raised_to_sev2_starts_paging_now(setup, clock, ada, runtime):
+    desk, worker = setup, Worker(runtime)
+    thursday_evening = datetime(2026, 3, 5, 18, 0, tzinfo=timezone.utc)
+    clock.set(thursday_evening)
+    ref = desk.declare(ada, severity="SEV4", services=["checkout"])
+    assert paged(desk, ref) == [] and desk.kinds(ref)[-1] == "paging_deferred"
+    clock.advance(minutes=5)
+    desk.severity(ada, ref, "SEV2")
+    assert paged(desk, ref) == [(1, 1, ["rita"])]
+    assert [e.data["urgency"] for e in desk.events(ref) if e.kind == "paged"] == ["high"]
+    assert page_row(desk, ref) == [("active", 0, 0, "escalate")]
+    assert next_steps(desk, ref) == ([thursday_evening + timedelta(minutes=10)],) * 2  # no START left
+    for minutes in (5, 10, 5):
+        clock.advance(minutes=minutes)
+        worker.run_once()
+    assert paged(desk, ref) == [(1, 1, ["rita"]), (2, 1, ["sam"]), (1, 2, ["rita"]), (2, 2, ["sam"])]
+    clock.set(datetime(2026, 3, 6, 9, 0, tzinfo=timezone.utc))  # when the deferred start was due
+    worker.run_once()
+    assert len(paged(desk, ref)) == 4 and page_row(desk, ref)[0][0] == "stopped"
+
+
+def test_only_running_current_pages_switch_and_all_hands_lowered_goes_on_level_by_level(setup, clock, ada, rita,
+                                                                                       runtime):
+    desk, worker = setup, Worker(runtime)
+    ref = desk.declare(ada, severity="SEV2", services=["checkout"])
+    act(desk, ada, ref, "repage")  # the first page is 'stopped', replaced by the second
+    desk.severity(ada, ref, "SEV3")  # the same mode: nothing to switch
+    assert switches(desk, ref) == []
+    clock.advance(minutes=1)
+    desk.severity(ada, ref, "SEV1")
+    assert [row[0] + ":" + row[3] for row in page_row(desk, ref)] == ["stopped:escalate", "active:all_hands"]
+    assert len(switches(desk, ref)) == 1 and paged(desk, ref)[2:] == [(1, 1, ["rita"]), (2, 1, ["sam"])]
+    clock.advance(minutes=1)
+    desk.severity(ada, ref, "SEV2")  # quieter: nobody paged now, the next step stays where it was
+    assert switches(desk, ref)[-1][:3] == ("all_hands", "escalate", False) and len(paged(desk, ref)) == 4
+    assert next_steps(desk, ref)[1] == [T0 + timedelta(minutes=16)]
+    clock.advance(minutes=14)
+    worker.run_once()  # every level was paged in round 1: round 2 starts again from level 1
+    assert paged(desk, ref)[4:] == [(1, 2, ["rita"])]
+    assert page_row(desk, ref)[1] == ("active", 0, 1, "escalate")
+    act(desk, rita, ref, "acknowledge")
+    desk.severity(ada, ref, "SEV1")  # acknowledged: nobody is paged again
+    assert len(switches(desk, ref)) == 2 and len(paged(desk, ref)) == 5
+    desk.status(ada, ref, "canceled", note="false alarm")
+    desk.severity(ada, ref, "SEV4")
+    assert len(switches(desk, ref)) == 2

@@ -9,6 +9,9 @@ Each paged person is reached by their notification rules (contacts.steps_for); m
 the outbox. Every step is a durable timer (ESCALATE, START on the page; NOTIFY on a delayed message)
 and the handler locks the page row, so with any number of workers each step fires once.
 
+A severity change switches a running page to the new severity's mode (switch_mode): louder pages
+now, quieter re-times what is still to come.
+
 Acknowledging (API, CLI, web, signed link) ends escalation and sets the incident's acknowledged_at
 through deadlines.acknowledge, the one place that does; resolving ends everything. Every page,
 escalation, acknowledgement and end is a timeline event.
@@ -297,6 +300,62 @@ def repage(ctx: Context, incident: Incident) -> list[Page]:
     return pages
 
 
+# --- severity changes -------------------------------------------------------------------------------
+
+def _current(pages: list[Page]) -> list[Page]:
+    """The newest page of each policy: a re-page leaves the pages it replaced 'stopped' (still open to
+    an acknowledgement), but only the new one pages anybody."""
+    return list({page.policy_id or -page.id: page for page in pages}.values())
+
+
+def switch_mode(ctx: Context, incident: Incident, severity: str) -> list[Page]:
+    """The incident's severity changed: every running page whose mode differs takes the new
+    severity's mode. Louder (to all-hands, or from low to high urgency) pages now, as the new mode
+    says; quieter keeps who was paged and re-times what is still to come (business hours for low)."""
+    level = ctx.policy.level(severity)
+    mode = level.paging if level else "escalate"
+    switched = []
+    for page in _current(pages_of(ctx, incident)):
+        policy = ctx.db.get(EscalationPolicy, page.policy_id) if page.policy_id else None
+        if page.status not in RUNNING or page.mode == mode or policy is None or not policy.levels:
+            continue
+        # Cancel the pending step before locking the page, in the order a worker takes them.
+        timers.cancel(ctx, ESCALATE, page.id)
+        timers.cancel(ctx, START, page.id)
+        locked = _locked(ctx, page.id)
+        if locked is None or locked.status not in RUNNING:
+            continue
+        _switch(ctx, incident, locked, policy, mode, severity)
+        switched.append(locked)
+    return switched
+
+
+def _switch(ctx: Context, incident: Incident, page: Page, policy: EscalationPolicy, mode: str,
+            severity: str) -> None:
+    old_mode, old_urgency = page.mode, page.urgency
+    page.mode, page.urgency = mode, "low" if mode == "low_urgency" else "high"
+    louder = mode == "all_hands" or (old_urgency, page.urgency) == ("low", "high")
+    if old_mode == "all_hands":
+        page.level = len(policy.levels) - 1  # every level of this round has been paged
+    for notification in notifications_of(ctx, page):
+        if notification.sent_at is None and notification.canceled_at is None:
+            if louder:  # the new page below reaches everyone by the rules of its urgency
+                notification.canceled_at = ctx.now()
+                timers.cancel(ctx, NOTIFY, notification.id)
+            elif page.urgency == "low":
+                notification.due_at = business_moment(ctx.policy, notification.due_at)
+                timers.reschedule(ctx, NOTIFY, notification.id, notification.due_at)
+    if not louder and page.status == "active" and page.next_step_at is not None:
+        page.next_step_at = _when(ctx, page, page.next_step_at)
+        timers.schedule(ctx, ESCALATE, page.id, page.next_step_at)
+    timeline.record(ctx, incident, "paging_mode_changed", policy=page.policy_name, old=old_mode, new=mode,
+                    severity=severity, urgency=page.urgency, paging_now=louder,
+                    next_step_at=iso_utc(page.next_step_at) if page.next_step_at and not louder else None)
+    if louder:
+        page.status, page.level = "active", 0 if mode == "all_hands" else page.level
+        _step(ctx, incident, page, policy, ctx.now(), reason="severity")
+
+
 # --- reacting to the incident's timeline -------------------------------------------------------------
 
 def on_timeline_event(ctx: Context, incident: Incident, event: TimelineEvent) -> None:
@@ -310,6 +369,9 @@ def on_timeline_event(ctx: Context, incident: Incident, event: TimelineEvent) ->
         if ended:
             timeline.record(ctx, incident, "paging_ended", reason=(event.data or {}).get("new"),
                             pages=[p.id for p in ended])
+    elif event.kind == "severity_changed" and is_open(incident.status):
+        ctx.db.flush()
+        switch_mode(ctx, incident, (event.data or {}).get("new", incident.severity))
     elif event.kind == "commander_changed" and incident.acknowledged_at == ctx.now():
         # Taking command acknowledged the incident (roles.py): escalation has done its job.
         for page in pages_of(ctx, incident):

@@ -20,6 +20,7 @@ from warroom.web import status_subscribe, status_subscribers_pages
 from warroom.web import status_admin_pages
 from warroom.web import oncall_pages
 from warroom.web import ack_pages
+from warroom.web import paging_pages
 from warroom.web.rendering import render
 from warroom.web.templating import STATIC
 
@@ -32,6 +33,7 @@ PAGE_ROUTERS += (status_subscribe, status_subscribers_pages)
 PAGE_ROUTERS += (status_admin_pages,)
 PAGE_ROUTERS += (oncall_pages,)
 PAGE_ROUTERS += (ack_pages,)
+PAGE_ROUTERS += (paging_pages,)
 
 
 def is_page(request: Request) -> bool:

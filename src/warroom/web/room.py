@@ -3,6 +3,7 @@
 Every action is a small form POSTing to /incidents/{ref}/...; each is a thin call of a domain
 service. A refused action re-renders the room with the service's message and changes nothing. The
 note form is also posted by room.js, which gets back the new event's HTML to insert without a reload.
+Status updates (updates_pages.py) and paging (paging_pages.py) build on this module.
 """
 
 from __future__ import annotations
@@ -57,7 +58,8 @@ def _link(ref: str, **params) -> str:
 def render_room(request: Request, page: Page, incident: Incident, *, error: str | None = None,
                 status_code: int = 200, update_input: dict | None = None,
                 update_preview: dict | None = None) -> HTMLResponse:
-    from warroom.web.updates_pages import update_form  # it builds on this module
+    from warroom.web.paging_pages import paging_panel  # they build on this module
+    from warroom.web.updates_pages import update_form
 
     ctx, view = page.ctx, _timeline_view(request)
     form = update_form(ctx, incident)
@@ -78,6 +80,7 @@ def render_room(request: Request, page: Page, incident: Incident, *, error: str 
         people=sorted((u for u in list_users(ctx.db) if u.can_write), key=lambda u: u.name.casefold()),
         is_open=is_open(incident.status), postmortem=find_postmortem(ctx, incident),
         severities=ctx.policy.severities, update=form, update_preview=update_preview,
+        paging=paging_panel(ctx, incident),
         order_links={o: _link(incident.ref, order=o if o == "oldest" else None,
                               starred="1" if view["starred"] else None) for o in ("newest", "oldest")},
         starred_link=_link(incident.ref, order=view["order"] if view["order"] == "oldest" else None,
