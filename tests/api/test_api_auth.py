@@ -79,6 +79,17 @@ PAGING_WRITE_BODIES: dict[tuple[str, str], dict | None] = {
     ("POST", "/api/v1/incidents/{incident}/escalate"): None,
     ("POST", "/api/v1/incidents/{incident}/repage"): None,
 }
+ALERTS_WRITE_BODIES: dict[tuple[str, str], dict | None] = {
+    ("POST", "/api/v1/integrations"): {"service": "checkout", "type": "pagerduty"},
+    ("PATCH", "/api/v1/integrations/{integration_id}"): {"name": "renamed"},
+    ("POST", "/api/v1/integrations/{integration_id}/rotate-key"): None,
+    ("POST", "/api/v1/integrations/{integration_id}/revoke"): None,
+    ("POST", "/api/v1/integrations/{integration_id}/test-mapping"): {"sample": {"check": "disk"}},
+    ("POST", "/api/v1/alerts/{alert_id}/acknowledge"): None,
+    ("POST", "/api/v1/alerts/{alert_id}/resolve"): None,
+    ("PUT", "/api/v1/services/{service}/alert-rules"): {"auto_declare": False},
+    ("DELETE", "/api/v1/services/{service}/alert-rules"): None,
+}
 UPDATE = {"whats_happening": "Checkout fails.", "who_is_affected": "Everyone.",
           "what_we_are_doing": "Rolling back.", "next_update_at": "2099-01-01T00:00:00Z"}
 # A valid body for every write route (None: no body). A new write route must be added here, which
@@ -117,6 +128,7 @@ WRITE_BODIES: dict[tuple[str, str], dict | None] = {
     **ONCALL_WRITE_BODIES,
     **STATUS_WRITE_BODIES,
     **PAGING_WRITE_BODIES,
+    **ALERTS_WRITE_BODIES,
 }
 # Writes a viewer may make: its own API tokens (how a viewer reads through the API at all) and the
 # triage helper, which only computes a proposal and stores nothing.
@@ -129,6 +141,7 @@ def scene(world, admin, responder, viewer, services, declare):
     """INC-1 with a service, a responder role and a timeline; every path parameter has a real value."""
     services("checkout")
     paging = paging_scene(world, responder)
+    alerting = alerts_scene(world, admin)
     channel = admin.client.post("/api/v1/channels", json={  # so declaring queues a message
         "name": "ops", "kind": "webhook", "settings": {"url": "http://127.0.0.1:9/hook"}}).json()
     incident = declare(responder, "Checkout is down", "SEV2", services=["checkout"])
@@ -143,7 +156,8 @@ def scene(world, admin, responder, viewer, services, declare):
     params = {"incident": incident["ref"], "role": "responder", "user": "rita",
               "event_id": event["id"], "token_id": token["id"], "channel": channel["id"],
               "audience": "public", "kind": "update", "message_id": message["id"], "item_id": item["id"],
-              **oncall_scene(responder), **status_scene(admin), **paging}
+              **oncall_scene(responder), **status_scene(admin), **paging,
+              **alerting}
     return SimpleNamespace(incident=incident, params=params)
 
 
@@ -174,6 +188,17 @@ def paging_scene(world, responder) -> dict:
             "service": "checkout"}
 
 
+def alerts_scene(world, admin) -> dict:
+    """A generic webhook integration on checkout and a warning it sent (which declares nothing)."""
+    created = admin.client.post("/api/v1/integrations", json={"service": "checkout", "type": "generic",
+                                                              "mapping": {"title": "check"},
+                                                              "default_severity": "warning"})
+    assert created.status_code == 201, created.text
+    assert world.anonymous.post(created.json()["url"], json={"check": "disk"}).status_code == 202
+    alert = admin.client.get("/api/v1/alerts").json()["items"][0]
+    return {"integration_id": created.json()["id"], "alert_id": alert["id"]}
+
+
 def status_scene(admin) -> dict:
     """A component in a group, a maintenance and a subscriber: the status page's path parameters."""
     c = admin.client
@@ -202,6 +227,9 @@ def _state(admin) -> dict:
             "schedules": c.get("/api/v1/schedules").json(), "feeds": c.get("/api/v1/calendar-feeds").json(),
             "escalation_policies": c.get("/api/v1/escalation-policies").json(),
             "pages": c.get("/api/v1/incidents/INC-1/pages").json(),
+            "integrations": c.get("/api/v1/integrations", params={"include_revoked": True}).json(),
+            "alerts": c.get("/api/v1/alerts", params={"status": "triggered,acknowledged,resolved"}).json(),
+            "alert_rules": c.get("/api/v1/services/checkout/alert-rules").json(),
             **{name: c.get(f"/api/v1/status/{name}").json()
                for name in ("components", "component-groups", "maintenances", "subscribers", "settings")}}
 

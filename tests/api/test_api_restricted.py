@@ -44,6 +44,8 @@ BODIES: dict[tuple[str, str], dict | None] = {
     ("POST", "/api/v1/incidents/{incident}/ack"): None,
     ("POST", "/api/v1/incidents/{incident}/escalate"): None,
     ("POST", "/api/v1/incidents/{incident}/repage"): None,
+    ("GET", "/api/v1/incidents/{incident}/alerts"): None,
+    ("GET", "/api/v1/incidents/{incident}/changes"): None,
 }
 
 

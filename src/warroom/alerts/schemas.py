@@ -84,7 +84,7 @@ class AlertOut(BaseModel):
 
 
 class AlertPage(BaseModel):
-    alerts: list[AlertOut]
+    items: list[AlertOut]
     next_cursor: str | None
 
 

@@ -21,11 +21,12 @@ from warroom.users.service import require_writer
 
 MAX_PAGE = 200
 CHANGES_BEFORE = timedelta(hours=4)  # how far back an incident's page looks for changes
+STATUS_GROUPS = {"open": ("triggered", "acknowledged"), "all": STATUSES}
 
 
 @dataclass(frozen=True)
 class AlertFilter:
-    status: list[str] | None = None  # default: the open ones (triggered, acknowledged)
+    status: list[str] | None = None  # statuses, "open" or "all"; default: open (triggered, acknowledged)
     service: str | None = None
     severity: str | None = None
     incident: str | None = None  # an incident ref or id
@@ -38,12 +39,12 @@ def _visible(ctx: Context):
                Alert.incident_id.in_(select(Incident.id).where(visible_clause(ctx.actor))))
 
 
-def list_alerts(ctx: Context, filters: AlertFilter, *, limit: int = 50, before_id: int | None = None) -> list[Alert]:
-    """Newest first; `before_id` continues after the last alert of a page."""
-    statuses = filters.status or ["triggered", "acknowledged"]
+def _alerts_query(ctx: Context, filters: AlertFilter):
+    statuses = [s for name in filters.status or ["open"] for s in STATUS_GROUPS.get(name, (name,))]
     unknown = [s for s in statuses if s not in STATUSES]
     if unknown:
-        raise Invalid(f"unknown alert status {unknown[0]!r}; allowed: {', '.join(STATUSES)}", field="status")
+        raise Invalid(f"unknown alert status {unknown[0]!r}; allowed: {', '.join(STATUSES)}, open "
+                      f"(triggered and acknowledged) or all", field="status")
     query = select(Alert).where(Alert.status.in_(statuses), _visible(ctx))
     if filters.service is not None:
         query = query.where(Alert.service_id == find_services(ctx.db, [filters.service], field="service")[0].id)
@@ -58,9 +59,29 @@ def list_alerts(ctx: Context, filters: AlertFilter, *, limit: int = 50, before_i
         query = query.where(Alert.incident_id == get_incident(ctx, filters.incident).id)
     if filters.integration_id is not None:
         query = query.where(Alert.integration_id == filters.integration_id)
+    return query.order_by(Alert.id.desc())
+
+
+def list_alerts(ctx: Context, filters: AlertFilter, *, limit: int = 50, before_id: int | None = None) -> list[Alert]:
+    """Newest first; `before_id` continues after the last alert of a page."""
+    query = _alerts_query(ctx, filters)
     if before_id is not None:
         query = query.where(Alert.id < before_id)
-    return list(ctx.db.scalars(query.order_by(Alert.id.desc()).limit(min(max(limit, 1), MAX_PAGE))))
+    return list(ctx.db.scalars(query.limit(min(max(limit, 1), MAX_PAGE))))
+
+
+def alerts_page(ctx: Context, filters: AlertFilter, *, limit: int = 50,
+                cursor: str | None = None) -> tuple[list[Alert], str | None]:
+    """One page, newest first, and the cursor of the next page (None on the last): the API's
+    cursor convention, as for incidents."""
+    if cursor is not None and not (cursor.isdigit() and int(cursor) < 2**31):
+        raise Invalid("cursor is not one this API returned", field="cursor")
+    limit = min(max(limit, 1), MAX_PAGE)
+    query = _alerts_query(ctx, filters)
+    if cursor:
+        query = query.where(Alert.id < int(cursor))
+    found = list(ctx.db.scalars(query.limit(limit + 1)))
+    return found[:limit], (str(found[limit - 1].id) if len(found) > limit else None)
 
 
 def get_alert(ctx: Context, alert_id: int) -> Alert:

@@ -12,7 +12,7 @@ from warroom.api import catalog, comms, errors, incidents, insights, postmortems
 from warroom.api import status_subscribers
 from warroom.api import statuspage as statuspage_admin
 from warroom.api import statuspage_v2
-from warroom.api import inbound, oncall, paging
+from warroom.api import alerts, inbound, oncall, paging
 from warroom.api.errors import error_response
 from warroom.api.limits import BodySizeLimit
 from warroom.core.runtime import Runtime
@@ -35,6 +35,8 @@ def create_app(runtime: Runtime | None = None) -> FastAPI:
             return error_response(503, "unavailable", f"database unreachable: {type(exc).__name__}")
         return JSONResponse({"status": "ok", "version": __version__, "database": runtime.db.dialect})
 
+    # First: monitoring posts here in storms, and a request is matched against the routes in order.
+    app.include_router(inbound.router)  # public: the routing key is the credential
     for router in (incidents.router, comms.incident_router, comms.router, postmortems.incident_router,
                    postmortems.router, catalog.router, users.router, severities.router, insights.router,
                    statuspage_admin.router, statuspage_v2.router):
@@ -42,8 +44,8 @@ def create_app(runtime: Runtime | None = None) -> FastAPI:
     app.include_router(status_subscribers.router, responses=errors.ERROR_RESPONSES)
     app.include_router(oncall.router, responses=errors.ERROR_RESPONSES)
     app.include_router(paging.router, responses=errors.ERROR_RESPONSES)
+    app.include_router(alerts.router, responses=errors.ERROR_RESPONSES)
     app.include_router(oncall.feeds_router)  # public: the secret in the URL is the key
-    app.include_router(inbound.router)  # public: the routing key is the credential
     from warroom.web.app import install as install_web  # the HTML pages, served by the same app
 
     install_web(app)

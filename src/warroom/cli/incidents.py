@@ -17,7 +17,7 @@ from warroom.cli import reference
 from warroom.cli.client import ApiClient, connect, segment
 from warroom.cli.edit import edit
 from warroom.cli.output import (
-    TIME_HELP, JsonFlag, ago, cell, console, local_time, parse_time, parse_when, print_json, say,
+    TIME_HELP, JsonFlag, ago, cell, console, fields, local_time, parse_time, parse_when, print_json, say,
 )
 
 PANEL = "Incidents"
@@ -105,12 +105,7 @@ def print_incident(incident: dict[str, Any]) -> None:
         ("updated", when(incident["updated_at"])),
         ("next", ", ".join(incident["allowed_transitions"]) or "none (final)"),
     ]
-    grid = Table.grid(padding=(0, 2))
-    grid.add_column(style="dim", no_wrap=True)
-    grid.add_column(overflow="fold")
-    for label, value in rows:
-        grid.add_row(label, cell(value))
-    console.print(grid)
+    fields(rows)
 
 
 def describe(event: dict[str, Any]) -> str:

@@ -8,6 +8,7 @@ import typer
 from typer.exceptions import TyperException
 
 from warroom.cli import admin, comms, incidents, insights, postmortems, server
+from warroom.cli import alerts as alerts_cli
 from warroom.cli import statuspage as statuspage_cli
 from warroom.cli import status_subscribers
 from warroom.cli import oncall as oncall_cli
@@ -35,6 +36,7 @@ postmortems.register(app)
 insights.register(app)
 oncall_cli.register(app)
 paging_cli.register(app)
+alerts_cli.register(app)
 status_subscribers.register(app)
 statuspage_cli.register(app)
 

@@ -54,6 +54,16 @@ def table(columns: list[str], rows: list[list[Any]], title: str | None = None) -
     console.print(t)
 
 
+def fields(rows: list[tuple[str, Any]]) -> None:
+    """Label and value pairs, one a line, labels dimmed: the detail of one object."""
+    grid = Table.grid(padding=(0, 2))
+    grid.add_column(style="dim", no_wrap=True)
+    grid.add_column(overflow="fold")
+    for label, value in rows:
+        grid.add_row(label, cell(value))
+    console.print(grid)
+
+
 def cell(value: Any, style: str = "") -> Text:
     """A table cell that shows data as typed: '[red]' in a title must not become markup."""
     if isinstance(value, Text):
