@@ -21,6 +21,7 @@ from warroom.web import status_admin_pages
 from warroom.web import oncall_pages
 from warroom.web import ack_pages
 from warroom.web import paging_pages
+from warroom.web import alerts_pages, alert_rules_pages, integrations_pages
 from warroom.web.rendering import render
 from warroom.web.templating import STATIC
 
@@ -34,6 +35,7 @@ PAGE_ROUTERS += (status_admin_pages,)
 PAGE_ROUTERS += (oncall_pages,)
 PAGE_ROUTERS += (ack_pages,)
 PAGE_ROUTERS += (paging_pages,)
+PAGE_ROUTERS += (alerts_pages, integrations_pages, alert_rules_pages)
 
 
 def is_page(request: Request) -> bool:

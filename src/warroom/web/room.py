@@ -26,6 +26,7 @@ from warroom.incidents.roles import ROLES
 from warroom.incidents.schemas import StatusChange
 from warroom.postmortems.service import find_postmortem
 from warroom.users.service import find_user, list_users
+from warroom.web.alerts_view import alerts_panel
 from warroom.web.auth import Page, SignedIn, safe_next
 from warroom.incidents.wording import ROLE_NAMES, describe
 from warroom.web.rendering import form_value, render
@@ -80,7 +81,7 @@ def render_room(request: Request, page: Page, incident: Incident, *, error: str 
         people=sorted((u for u in list_users(ctx.db) if u.can_write), key=lambda u: u.name.casefold()),
         is_open=is_open(incident.status), postmortem=find_postmortem(ctx, incident),
         severities=ctx.policy.severities, update=form, update_preview=update_preview,
-        paging=paging_panel(ctx, incident),
+        paging=paging_panel(ctx, incident), alerts_panel=alerts_panel(ctx, incident),
         order_links={o: _link(incident.ref, order=o if o == "oldest" else None,
                               starred="1" if view["starred"] else None) for o in ("newest", "oldest")},
         starred_link=_link(incident.ref, order=view["order"] if view["order"] == "oldest" else None,
