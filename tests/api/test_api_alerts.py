@@ -82,7 +82,7 @@ def test_list_filters_and_pages_newest_first(world, keys, admin, viewer, clock):
     assert_error(viewer.client.get("/api/v1/alerts/99"), 404, "not_found", "alert")
     assert_error(viewer.client.get(f"/api/v1/alerts/{2**31}"), 422, "invalid", "alert_id")
     incident_alerts = viewer.client.get("/api/v1/incidents/INC-1/alerts").json()
-    assert [a["dedup_key"] for a in incident_alerts] == ["disk", "cpu"]
+    assert [a["dedup_key"] for a in incident_alerts] == ["cpu", "disk"]  # open ones first, newest first
 
 
 def test_acknowledge_and_resolve_and_what_is_refused(world, keys, admin, responder, viewer, clock):

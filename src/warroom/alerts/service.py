@@ -14,6 +14,7 @@ from warroom.alerts.models import SEVERITIES, STATUSES, Alert, ChangeEvent, Inte
 from warroom.catalog.models import Service
 from warroom.catalog.service import find_services
 from warroom.core.context import Context
+from warroom.core.db import row_id
 from warroom.core.errors import Conflict, Invalid, NotFound
 from warroom.incidents.access import visible_clause
 from warroom.incidents.models import Incident, incident_services
@@ -74,7 +75,7 @@ def alerts_page(ctx: Context, filters: AlertFilter, *, limit: int = 50,
                 cursor: str | None = None) -> tuple[list[Alert], str | None]:
     """One page, newest first, and the cursor of the next page (None on the last): the API's
     cursor convention, as for incidents."""
-    if cursor is not None and not (cursor.isdigit() and int(cursor) < 2**31):
+    if cursor is not None and row_id(cursor) is None:
         raise Invalid("cursor is not one this API returned", field="cursor")
     limit = min(max(limit, 1), MAX_PAGE)
     query = _alerts_query(ctx, filters)
@@ -91,8 +92,12 @@ def get_alert(ctx: Context, alert_id: int) -> Alert:
     return alert
 
 
-def alerts_of_incident(ctx: Context, incident: Incident) -> list[Alert]:
-    return list(ctx.db.scalars(select(Alert).where(Alert.incident_id == incident.id).order_by(Alert.id)))
+def alerts_of_incident(ctx: Context, incident: Incident, *, limit: int = MAX_PAGE) -> list[Alert]:
+    """The incident's alerts, open ones first, then the newest: a storm can attach thousands, and
+    the whole list is for the alerts list (filtered by incident), page by page."""
+    return list(ctx.db.scalars(select(Alert).where(Alert.incident_id == incident.id)
+                               .order_by((Alert.status == "resolved"), Alert.id.desc())
+                               .limit(min(max(limit, 1), MAX_PAGE))))
 
 
 def acknowledge_alert(ctx: Context, alert: Alert) -> Alert:

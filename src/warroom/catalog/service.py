@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session
 
 from warroom.catalog.models import Service
 from warroom.core.context import Context
+from warroom.core.db import row_id
 from warroom.core.errors import Conflict, Invalid, NotFound
 from warroom.users.service import require_admin, require_writer
 
@@ -62,15 +63,17 @@ def list_services(db: Session) -> list[Service]:
 def find_services(db: Session, names: list[str], *, field: str = "services") -> list[Service]:
     """Resolve names (or ids) to services; every unknown one is named in the error."""
     wanted = [str(n).strip().lower() for n in names]
-    found = {s.name: s for s in db.scalars(select(Service).where(Service.name.in_(wanted)))}
-    by_id = {str(s.id): s for s in db.scalars(
-        select(Service).where(Service.id.in_([int(n) for n in wanted if n.isdigit()])))}
+    # A name with NUL is no name (PostgreSQL refuses the character in text): it is simply unknown.
+    names_ok = [n for n in wanted if "\x00" not in n]
+    found = {s.name: s for s in db.scalars(select(Service).where(Service.name.in_(names_ok)))}
+    ids = [i for i in (row_id(n) for n in names_ok) if i is not None]
+    by_id = {str(s.id): s for s in db.scalars(select(Service).where(Service.id.in_(ids)))} if ids else {}
     result, missing = [], []
     for name in dict.fromkeys(wanted):
         service = found.get(name) or by_id.get(name)
         (result if service else missing).append(service or name)
     if missing:
-        raise Invalid(f"unknown service(s): {', '.join(missing)}; create them first in the service catalog "
+        raise Invalid(f"unknown service(s): {', '.join(m.replace(chr(0), '') for m in missing)}; create them first in the service catalog "
                       "(warroom services create NAME, or POST /api/v1/services)", field=field)
     return result
 

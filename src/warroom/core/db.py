@@ -20,6 +20,17 @@ from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
 
 BUSY_TIMEOUT_SECONDS = 30
+MAX_ROW_ID = 2**31 - 1  # ids are 32-bit integers on PostgreSQL
+
+
+def row_id(text: str) -> int | None:
+    """`text` as a row id if it is one (ASCII digits, in range), else None: a larger number or a
+    digit like '²' is no id, and must not reach the database as one."""
+    text = text.strip()
+    if not (text.isascii() and text.isdigit()):
+        return None
+    value = int(text)
+    return value if 0 < value <= MAX_ROW_ID else None
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",

@@ -16,6 +16,7 @@ from warroom.catalog.models import Service
 from warroom.catalog.service import find_services
 from warroom.core.clock import as_utc, iso_utc
 from warroom.core.context import Context
+from warroom.core.db import row_id
 from warroom.core.errors import Conflict, Invalid
 from warroom.incidents import deadlines, timeline
 from warroom.incidents.access import add_participant, ensure_visible, visible_clause
@@ -114,13 +115,15 @@ def get_incident(ctx: Context, ref: str | int) -> Incident:
     """By id (42) or ref (INC-42, inc-42). Invisible incidents are reported as missing."""
     text = str(ref).strip()
     query = _base_query()
-    if text.upper().startswith("INC-") and text[4:].isdigit():
-        query = query.where(Incident.number == int(text[4:]))
-    elif text.isdigit():
-        query = query.where(Incident.id == int(text))
+    if text.upper().startswith("INC-") and text[4:].isascii() and text[4:].isdigit():
+        number = row_id(text[4:])
+        query = query.where(Incident.number == number) if number else None
+    elif text.isascii() and text.isdigit():
+        number = row_id(text)
+        query = query.where(Incident.id == number) if number else None
     else:
         raise Invalid(f"{text!r} is not an incident id or ref such as INC-12", field="incident")
-    return ensure_visible(ctx, ctx.db.scalar(query), text)
+    return ensure_visible(ctx, ctx.db.scalar(query) if query is not None else None, text)
 
 
 @dataclass
@@ -172,7 +175,7 @@ def list_incidents(ctx: Context, filters: IncidentFilter, *, limit: int = 50, cu
     total = ctx.db.scalar(select(func.count(Incident.id)).where(*clauses)) or 0
     page = select(Incident.id).where(*clauses)
     if cursor:
-        if not cursor.isdigit():
+        if row_id(cursor) is None:
             raise Invalid("cursor is not one this API returned", field="cursor")
         page = page.where(Incident.id < int(cursor))
     # Ids first (from the index), then whole rows for the page only: sorting every match as a full

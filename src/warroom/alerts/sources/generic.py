@@ -101,7 +101,8 @@ def _value(source: str, payload: Any, field: str, errors: list[str]) -> str | No
         try:
             return render(source, {"payload": payload}, part=field)
         except Invalid as exc:
-            errors.append(str(exc))
+            # The message template's advice does not fit here: the variable is the payload.
+            errors.append(str(exc).replace("; see the documented variables", " in the payload"))
             return None
     value = _lookup(payload, source)
     if value is _MISSING or value is None:
