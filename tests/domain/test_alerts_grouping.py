@@ -169,3 +169,12 @@ def test_an_alert_declaring_pages_once_for_a_storm(desk, keys, ada, rita):
     assert len(alerts(desk)) == 10 and len(incidents(desk)) == 1
     assert desk.kinds("INC-1").count("paged") == 1
     assert desk.kinds("INC-1").count("alert_attached") == 10
+
+
+def test_a_repeat_without_details_keeps_the_alerts_and_one_with_details_replaces_them(desk, keys):
+    send(desk, keys["checkout"], details={"free": "3%"}, links=[{"href": "https://g.example.com/1", "text": "Graph"}])
+    send(desk, keys["checkout"])
+    assert (alerts(desk)[0].details, alerts(desk)[0].links) == ({"free": "3%"}, [{"href": "https://g.example.com/1",
+                                                                                  "text": "Graph"}])
+    send(desk, keys["checkout"], details={"free": "1%"})
+    assert alerts(desk)[0].details == {"free": "1%"} and alerts(desk)[0].occurrences == 3

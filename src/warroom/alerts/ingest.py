@@ -14,7 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import bindparam, func, literal_column, or_, select, update
+from sqlalchemy import JSON, bindparam, func, literal_column, or_, select, update
 
 from warroom.alerts import grouping
 from warroom.alerts.events import AlertEvent, ChangeIn
@@ -97,7 +97,10 @@ _REPEAT = (
                _alerts.c.source_started_at.is_(None),
                _alerts.c.source_started_at != bindparam("b_started", type_=_alerts.c.source_started_at.type)))
     .values(occurrences=_alerts.c.occurrences + 1, last_seen_at=bindparam("b_now"), severity=bindparam("b_severity"),
-            summary=bindparam("b_summary"), details=bindparam("b_details"), links=bindparam("b_links"),
+            summary=bindparam("b_summary"),
+            # A repeat without details or links keeps the alert's (SQL NULL, not JSON null, when absent).
+            details=func.coalesce(bindparam("b_details", type_=JSON(none_as_null=True)), _alerts.c.details),
+            links=func.coalesce(bindparam("b_links", type_=JSON(none_as_null=True)), _alerts.c.links),
             source_started_at=func.coalesce(bindparam("b_started", type_=_alerts.c.source_started_at.type),
                                             _alerts.c.source_started_at))
     .returning(_alerts.c.id, _alerts.c.incident_id))
@@ -105,13 +108,13 @@ _REPEAT = (
 
 def _repeat(ctx: Context, integration: Sender, event: AlertEvent) -> Outcome | None:
     """The common case of a storm, in one statement: count a repeat of an open alert that is already
-    part of an incident (or acknowledged); its severity, summary, details and links become the
-    latest event's. None when that is not the case (no open alert, the same firing re-sent, or an
+    part of an incident (or acknowledged); its severity and summary become the latest event's, and
+    its details and links too when the event has any. None when that is not the case (no open alert, the same firing re-sent, or an
     alert not yet in an incident): the caller takes the longer way."""
     row = ctx.db.connection().execute(_REPEAT, {
         "b_integration_id": integration.id, "b_dedup_key": event.dedup_key, "b_started": event.source_started_at,
-        "b_now": ctx.now(), "b_severity": event.severity, "b_summary": event.summary, "b_details": event.details,
-        "b_links": event.links}).first()
+        "b_now": ctx.now(), "b_severity": event.severity, "b_summary": event.summary,
+        "b_details": event.details or None, "b_links": event.links or None}).first()
     return Outcome(event.dedup_key, REPEATED, row.id, row.incident_id) if row else None
 
 
@@ -139,7 +142,7 @@ def _trigger(ctx: Context, integration: Sender, event: AlertEvent) -> Outcome:
     assert alert is not None
     alert.occurrences += 1
     alert.last_seen_at, alert.severity, alert.summary = ctx.now(), event.severity, event.summary or alert.summary
-    alert.details, alert.links = event.details, event.links
+    alert.details, alert.links = event.details or alert.details, event.links or alert.links
     if event.source_started_at is not None:
         alert.source_started_at = event.source_started_at
     incident = grouping.route(ctx, alert)
