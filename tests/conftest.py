@@ -18,6 +18,7 @@ from pathlib import Path
 
 import pytest
 import uvicorn
+from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy import create_engine, text
 
@@ -136,12 +137,33 @@ class Person:
         return self.user.email
 
 
+_APPS: dict[str, FastAPI] = {}
+PER_RUNTIME_STATE = ("live_hub", "status_cache", "alert_limiter")
+
+
+def app_for(runtime: Runtime) -> FastAPI:
+    """One app per test session, given this test's runtime. FastAPI prepares its routes (a pydantic
+    adapter per parameter of ~150 routes) on an app's first request: 0.6 s or more, which every test
+    paid with an app of its own. What the app keeps of a runtime is reset here."""
+    app = _APPS.get(runtime.settings.database_url)
+    if app is None:
+        app = _APPS[runtime.settings.database_url] = create_app(runtime)
+    hub = getattr(app.state, "live_hub", None)
+    if hub is not None:
+        hub.stop()
+    for name in PER_RUNTIME_STATE:
+        if hasattr(app.state, name):
+            delattr(app.state, name)
+    app.state.runtime = runtime
+    return app
+
+
 class World:
     """Builds users with tokens and an API client each, against one app and database."""
 
     def __init__(self, runtime: Runtime) -> None:
         self.runtime = runtime
-        self.app = create_app(runtime)
+        self.app = app_for(runtime)
         self.anonymous = TestClient(self.app)
 
     def person(self, name: str, role: str = "responder") -> Person:
@@ -183,7 +205,7 @@ def server_url(runtime: Runtime) -> Iterator[str]:
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     sock.bind(("127.0.0.1", 0))
     port = sock.getsockname()[1]
-    server = uvicorn.Server(uvicorn.Config(create_app(runtime), log_level="warning", lifespan="off",
+    server = uvicorn.Server(uvicorn.Config(app_for(runtime), log_level="warning", lifespan="off",
                                            timeout_graceful_shutdown=1))
     thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
     thread.start()

@@ -3,7 +3,7 @@ web app's HTML pages (warroom.web) at /."""
 
 from __future__ import annotations
 
-from fastapi import FastAPI
+from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 from sqlalchemy import text
 
@@ -27,7 +27,8 @@ def create_app(runtime: Runtime | None = None) -> FastAPI:
     app.add_middleware(BodySizeLimit)
 
     @app.get("/healthz", tags=["health"], summary="200 when the database answers")
-    def healthz() -> JSONResponse:
+    def healthz(request: Request) -> JSONResponse:
+        runtime = request.app.state.runtime
         try:
             with runtime.db.read_session() as session:
                 session.execute(text("SELECT 1"))
