@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import threading
 import shutil
 import tempfile
 import socket
@@ -16,6 +17,7 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import httpx
@@ -243,3 +245,40 @@ def served(args: argparse.Namespace) -> Iterator[tuple[dict[str, str], str, str]
         env = warroom_env(data_dir, args.database_url)
         with warroom_server(env, data_dir / "server.log") as base_url:
             yield env, base_url, "postgresql" if args.database_url else "sqlite"
+
+
+# --- a receiver for what Warroom sends ---------------------------------------------------------------
+
+class Receiver:
+    """An HTTP server on 127.0.0.1 in the bench's process: it answers every POST 200 and hands it to
+    `record(path, headers, body)` under `cond`, which `wait` waits on. Benches subclass `record`."""
+
+    def __init__(self, path: str = "") -> None:
+        self.count = 0
+        self.cond = threading.Condition()
+        receiver = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self):  # noqa: N802
+                body = self.rfile.read(int(self.headers.get("content-length") or 0))
+                with receiver.cond:
+                    receiver.count += 1
+                    receiver.record(self.path, self.headers, body)
+                    receiver.cond.notify_all()
+                self.send_response(200)
+                self.send_header("content-length", "0")
+                self.end_headers()
+
+            def log_message(self, *args):
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}{path}"
+
+    def record(self, path: str, headers, body: bytes) -> None:
+        """Called for each request, holding `cond`."""
+
+    def wait(self, predicate, timeout: float) -> bool:
+        with self.cond:
+            return self.cond.wait_for(predicate, timeout)

@@ -22,14 +22,13 @@ import argparse
 import json
 import subprocess
 import tempfile
-import threading
 import time
 from datetime import datetime, timedelta, timezone
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 from sqlalchemy import select, update
 
+import _common
 from _common import machine, percentile, print_table, reset_postgres, warroom_env, warroom_executable
 
 from warroom.catalog.service import create_service
@@ -52,34 +51,16 @@ SPREAD = timedelta(seconds=60)
 NOOP_BASE = 10 ** 9  # subject ids no incident has
 
 
-class Receiver:
-    """Records when each incident's level-2 page arrives."""
+class Receiver(_common.Receiver):
+    """Records when each incident's level-2 page (the one to sam) arrives."""
 
     def __init__(self) -> None:
         self.arrived: dict[str, datetime] = {}
-        self.count = 0
-        self.cond = threading.Condition()
-        receiver = self
+        super().__init__()
 
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self):  # noqa: N802
-                body = json.loads(self.rfile.read(int(self.headers.get("content-length") or 0)))
-                now = datetime.now(timezone.utc)
-                with receiver.cond:
-                    receiver.count += 1
-                    if self.path == "/sam":
-                        receiver.arrived.setdefault(body["data"]["incident"]["ref"], now)
-                    receiver.cond.notify_all()
-                self.send_response(200)
-                self.send_header("content-length", "0")
-                self.end_headers()
-
-            def log_message(self, *args):
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
+    def record(self, path: str, headers, body: bytes) -> None:
+        if path == "/sam":
+            self.arrived.setdefault(json.loads(body)["data"]["incident"]["ref"], datetime.now(timezone.utc))
 
 
 def parse_args() -> argparse.Namespace:

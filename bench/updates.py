@@ -22,54 +22,32 @@ import argparse
 import json
 import subprocess
 import tempfile
-import threading
 import time
 from datetime import datetime, timedelta, timezone
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import httpx
 
+import _common
 from _common import (machine, make_admin, percentile, print_table, reset_postgres, warroom_env,
                      warroom_executable, warroom_server)
 
 
-class Receiver:
+class Receiver(_common.Receiver):
     def __init__(self) -> None:
         self.arrived: dict[int, float] = {}
-        self.count = 0
         self.keys: set[str] = set()  # webhook-id of every request: a repeat is a duplicate delivery
-        self.cond = threading.Condition()
-        receiver = self
+        super().__init__("/hook")
 
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self):  # noqa: N802
-                body = self.rfile.read(int(self.headers.get("content-length") or 0))
-                now = time.perf_counter()
-                try:
-                    update = (json.loads(body).get("data") or {}).get("update") or {}
-                except ValueError:
-                    update = {}
-                with receiver.cond:
-                    receiver.count += 1
-                    receiver.keys.add(self.headers.get("webhook-id", ""))
-                    if update.get("id") is not None:
-                        receiver.arrived.setdefault(int(update["id"]), now)
-                    receiver.cond.notify_all()
-                self.send_response(200)
-                self.send_header("content-length", "0")
-                self.end_headers()
-
-            def log_message(self, *args):
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/hook"
-
-    def wait(self, predicate, timeout: float) -> bool:
-        with self.cond:
-            return self.cond.wait_for(predicate, timeout)
+    def record(self, path: str, headers, body: bytes) -> None:
+        now = time.perf_counter()
+        try:
+            update = (json.loads(body).get("data") or {}).get("update") or {}
+        except ValueError:
+            update = {}
+        self.keys.add(headers.get("webhook-id", ""))
+        if update.get("id") is not None:
+            self.arrived.setdefault(int(update["id"]), now)
 
 
 def parse_args() -> argparse.Namespace:
